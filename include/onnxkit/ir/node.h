@@ -1,0 +1,101 @@
+#pragma once
+/// NodeProto in onnx-graphsurgeon's model: ordered input and output tensor
+/// lists whose every change updates the tensors' consumer/producer lists.
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "onnxkit/core/error.h"
+#include "onnxkit/ir/attribute.h"
+#include "onnxkit/ir/wire_extras.h"
+
+namespace onnxkit::ir {
+
+class Graph;
+class Tensor;
+
+/// Raised by Node::i() / Node::o() when an index is out of range
+/// (Python sees IndexError).
+class IndexError : public Error {
+ public:
+  using Error::Error;
+};
+
+class Node {
+ public:
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  const std::string& op_type() const noexcept { return op_type_; }
+  const std::string& domain() const noexcept { return domain_; }
+  const std::string& name() const noexcept { return name_; }
+  const std::string& overload() const noexcept { return overload_; }
+  const std::string& doc_string() const noexcept { return doc_string_; }
+  void set_op_type(std::string v) { op_type_ = std::move(v); }
+  void set_domain(std::string v) { domain_ = std::move(v); }
+  void set_name(std::string v) { name_ = std::move(v); }
+  void set_overload(std::string v) { overload_ = std::move(v); }
+  void set_doc_string(std::string v) { doc_string_ = std::move(v); }
+
+  /// "Conv" or "devtech::FooOp" (the default domain, "" or "ai.onnx", is omitted).
+  std::string qualified_op() const;
+
+  const std::vector<Tensor*>& inputs() const noexcept { return inputs_; }
+  const std::vector<Tensor*>& outputs() const noexcept { return outputs_; }
+
+  /// Replace the whole list (elements are copied; links kept true).
+  void set_inputs(std::span<Tensor* const> tensors);
+  void set_outputs(std::span<Tensor* const> tensors);
+  void set_input(std::size_t index, Tensor* tensor);
+  void set_output(std::size_t index, Tensor* tensor);
+  void add_input(Tensor* tensor);
+  void add_output(Tensor* tensor);
+  void insert_input(std::size_t index, Tensor* tensor);
+  void remove_input(std::size_t index);
+  void remove_output(std::size_t index);
+  void clear_inputs();
+  void clear_outputs();
+
+  /// onnx-graphsurgeon's node.i(): producer `producer_idx` of input `tensor_idx`.
+  /// Throws IndexError when either is out of range.
+  Node* i(std::size_t tensor_idx = 0, std::size_t producer_idx = 0) const;
+  /// onnx-graphsurgeon's node.o(): consumer `consumer_idx` of output `tensor_idx`.
+  /// Throws IndexError when either is out of range.
+  Node* o(std::size_t consumer_idx = 0, std::size_t tensor_idx = 0) const;
+
+  std::vector<Attribute>& attributes() noexcept { return attrs_; }
+  const std::vector<Attribute>& attributes() const noexcept { return attrs_; }
+  /// The attribute named `name`, or null.
+  Attribute* attribute(std::string_view name);
+  const Attribute* attribute(std::string_view name) const;
+  /// Adds or replaces the attribute of the same name.
+  void set_attribute(Attribute attr);
+
+  std::vector<StringEntry>& metadata_props() noexcept { return metadata_props_; }
+  const std::vector<StringEntry>& metadata_props() const noexcept { return metadata_props_; }
+  WireExtras& extras() noexcept { return extras_; }
+  const WireExtras& extras() const noexcept { return extras_; }
+
+  Graph* graph() const noexcept { return graph_; }
+  /// Subgraphs held in this node's attributes (If branches, Loop/Scan bodies).
+  std::vector<Graph*> subgraphs() const;
+
+  /// "node 'Conv_3' (Conv)" for error locations.
+  std::string describe() const;
+
+ private:
+  friend class Graph;
+  explicit Node(Graph* graph) : graph_(graph) {}
+
+  Graph* graph_;
+  std::string op_type_, domain_, name_, overload_, doc_string_;
+  std::vector<Tensor*> inputs_, outputs_;
+  std::vector<Attribute> attrs_;
+  std::vector<StringEntry> metadata_props_;
+  WireExtras extras_;
+  std::size_t mark_ = 0;  // scratch index for Graph algorithms
+};
+
+}  // namespace onnxkit::ir

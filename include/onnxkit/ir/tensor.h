@@ -1,0 +1,91 @@
+#pragma once
+/// A value in a graph, in onnx-graphsurgeon's model: a Variable (computed, or a
+/// graph input) or a Constant (an initializer, with its data). A tensor knows
+/// its producers (normally one) and its consumers; Node keeps both sides true.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "onnxkit/ir/tensor_data.h"
+#include "onnxkit/ir/type.h"
+#include "onnxkit/ir/wire_extras.h"
+
+namespace onnxkit::ir {
+
+class Graph;
+class Node;
+
+/// ValueInfoProto content other than the name.
+struct ValueInfo {
+  std::optional<Type> type;
+  std::string doc_string;
+  std::vector<StringEntry> metadata_props;
+  WireExtras extras;
+};
+
+class Tensor {
+ public:
+  enum class Kind : std::uint8_t { kVariable, kConstant };
+
+  const std::string& name() const noexcept { return name_; }
+  /// Renames the tensor and keeps its graph's name index up to date.
+  void set_name(std::string name);
+  /// True for the placeholder of an absent optional input or output ("").
+  bool is_empty() const noexcept { return name_.empty(); }
+
+  Kind kind() const noexcept { return kind_; }
+  bool is_constant() const noexcept { return kind_ == Kind::kConstant; }
+  bool is_variable() const noexcept { return kind_ == Kind::kVariable; }
+
+  /// Declared type (from value_info / graph input / output); for a Constant,
+  /// the type of its data if none was declared.
+  std::optional<Type> type() const;
+  /// Element type, or kUndefined when unknown.
+  DataType dtype() const;
+  /// Dims, or nullopt when the rank is unknown.
+  std::optional<Shape> shape() const;
+
+  /// The ValueInfoProto fields written for this tensor where it is declared.
+  ValueInfo& info() noexcept { return info_; }
+  const ValueInfo& info() const noexcept { return info_; }
+
+  /// A Constant's data (dense). Null for Variables and sparse constants.
+  TensorData* data() noexcept { return data_.get(); }
+  const TensorData* data() const noexcept { return data_.get(); }
+  /// A sparse initializer's data. Null otherwise.
+  const SparseTensorData* sparse_data() const noexcept { return sparse_.get(); }
+  SparseTensorData* sparse_data() noexcept { return sparse_.get(); }
+
+  /// Makes this a Constant holding `data` (its name is set to the tensor's).
+  void to_constant(TensorData data);
+  void to_constant(SparseTensorData data);
+  /// Makes this a Variable, dropping the data; keeps the declared type, or
+  /// takes the data's type when none was declared.
+  void to_variable();
+
+  /// Nodes that write this tensor (normally 0 or 1; 2 for a moment while a
+  /// graph is edited, as onnx-graphsurgeon allows).
+  const std::vector<Node*>& producers() const noexcept { return producers_; }
+  /// Nodes that read this tensor, once per input slot.
+  const std::vector<Node*>& consumers() const noexcept { return consumers_; }
+
+  Graph* graph() const noexcept { return graph_; }
+
+ private:
+  friend class Graph;
+  friend class Node;
+  Tensor(Graph* graph, std::string name) : graph_(graph), name_(std::move(name)) {}
+
+  Graph* graph_;
+  std::string name_;
+  Kind kind_ = Kind::kVariable;
+  ValueInfo info_;
+  std::unique_ptr<TensorData> data_;
+  std::unique_ptr<SparseTensorData> sparse_;
+  std::vector<Node*> producers_;
+  std::vector<Node*> consumers_;
+};
+
+}  // namespace onnxkit::ir

@@ -1,0 +1,58 @@
+#pragma once
+/// TypeProto: tensor, sequence, map, optional, sparse tensor, opaque.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "onnxkit/core/data_type.h"
+#include "onnxkit/core/shape.h"
+#include "onnxkit/ir/wire_extras.h"
+
+namespace onnxkit::ir {
+
+/// TensorShapeProto: dims plus the wire details of each message.
+struct TypeShape {
+  Shape dims;
+  std::vector<WireExtras> dim_extras;  ///< empty, or one per dim
+  WireExtras extras;
+};
+
+struct Type {
+  enum class Kind : std::uint8_t { kNone, kTensor, kSparseTensor, kSequence, kMap, kOptional, kOpaque };
+
+  Kind kind = Kind::kNone;
+  /// Tensor and sparse tensor: element type. Map: value type lives in `elem`.
+  DataType elem_type = DataType::kUndefined;
+  /// Tensor and sparse tensor: shape; nullopt means unknown rank.
+  std::optional<TypeShape> shape;
+  /// Sequence, optional: element type. Map: value type.
+  std::unique_ptr<Type> elem;
+  /// Map: key type.
+  DataType key_type = DataType::kUndefined;
+  /// Opaque: domain and name.
+  std::string opaque_domain, opaque_name;
+  std::string denotation;
+
+  WireExtras extras;        ///< of TypeProto
+  WireExtras inner_extras;  ///< of the oneof member (TypeProto.Tensor, .Sequence, ...)
+
+  Type() = default;
+  Type(const Type& other);
+  Type& operator=(const Type& other);
+  Type(Type&&) noexcept = default;
+  Type& operator=(Type&&) noexcept = default;
+
+  /// A tensor type with the given element type and shape.
+  static Type tensor(DataType elem, std::optional<Shape> shape);
+
+  bool is_tensor() const noexcept { return kind == Kind::kTensor; }
+  /// Dims of a tensor type, or nullptr when the rank is unknown.
+  const Shape* dims() const noexcept { return shape ? &shape->dims : nullptr; }
+};
+
+/// Human form: "float[N,3,128,128]", "seq(float[?])", "map(int64,float)".
+std::string type_to_string(const Type& type);
+
+}  // namespace onnxkit::ir

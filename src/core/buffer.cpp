@@ -1,0 +1,52 @@
+#include "onnxkit/core/buffer.h"
+
+#include <cstring>
+#include <string>
+
+#include "onnxkit/core/error.h"
+
+namespace onnxkit {
+
+Buffer Buffer::owned(std::vector<std::byte> bytes) {
+  auto holder = std::make_shared<const std::vector<std::byte>>(std::move(bytes));
+  Buffer b;
+  b.bytes_ = std::span<const std::byte>(holder->data(), holder->size());
+  b.keeper_ = std::move(holder);
+  return b;
+}
+
+Buffer Buffer::owned(std::string_view bytes) {
+  std::vector<std::byte> v(bytes.size());
+  if (!bytes.empty()) std::memcpy(v.data(), bytes.data(), bytes.size());
+  return owned(std::move(v));
+}
+
+Buffer Buffer::view(std::shared_ptr<const MappedFile> file, std::span<const std::byte> bytes) {
+  Buffer b;
+  b.bytes_ = bytes;
+  b.file_ = std::move(file);
+  return b;
+}
+
+Buffer Buffer::view(std::shared_ptr<const void> keeper, std::span<const std::byte> bytes) {
+  Buffer b;
+  b.bytes_ = bytes;
+  b.keeper_ = std::move(keeper);
+  return b;
+}
+
+}  // namespace onnxkit
+
+namespace onnxkit {
+
+Buffer Buffer::slice(std::size_t offset, std::size_t length) const {
+  if (offset > bytes_.size() || length > bytes_.size() - offset) {
+    fail("", "buffer slice [" + std::to_string(offset) + ", +" + std::to_string(length) +
+                 ") is out of range of " + std::to_string(bytes_.size()) + " bytes");
+  }
+  Buffer b = *this;
+  b.bytes_ = bytes_.subspan(offset, length);
+  return b;
+}
+
+}  // namespace onnxkit

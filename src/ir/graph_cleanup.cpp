@@ -1,0 +1,122 @@
+// Graph::cleanup(): onnx-graphsurgeon's semantics (see CleanupOptions), done
+// iteratively: a backward walk from the graph outputs marks what is live.
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "onnxkit/ir/graph.h"
+
+namespace onnxkit::ir {
+namespace {
+
+void collect_outer_reads(const Graph& sub, std::vector<Tensor*>& out) {
+  for (const auto& node : sub.nodes()) {
+    for (Tensor* t : node->inputs()) {
+      if (t->graph() != &sub) out.push_back(t);  // read from an enclosing scope
+    }
+    for (Graph* g : node->subgraphs()) collect_outer_reads(*g, out);
+  }
+}
+
+bool referenced(const Tensor* t) { return !t->producers().empty() || !t->consumers().empty(); }
+
+}  // namespace
+
+std::size_t Graph::cleanup(const CleanupOptions& options) {
+  // A graph input has no producer by definition.
+  for (Tensor* in : inputs_) {
+    for (Node* p : std::vector<Node*>(in->producers_)) {
+      auto& outs = p->outputs_;
+      for (std::size_t k = outs.size(); k-- > 0;) {
+        if (outs[k] == in) p->remove_output(k);
+      }
+    }
+  }
+
+  for (std::size_t i = 0; i < nodes_.size(); ++i) nodes_[i]->mark_ = 0;
+  std::vector<Node*> stack;
+  auto visit_tensor = [&](const Tensor* t) {
+    for (Node* p : t->producers_) {
+      if (p->graph_ == this && p->mark_ == 0) {
+        p->mark_ = 1;
+        stack.push_back(p);
+      }
+    }
+  };
+  for (const Tensor* out : outputs_) visit_tensor(out);
+  while (!stack.empty()) {
+    Node* node = stack.back();
+    stack.pop_back();
+    for (const Tensor* t : node->inputs_) visit_tensor(t);
+    std::vector<Tensor*> outer;
+    for (Graph* g : node->subgraphs()) collect_outer_reads(*g, outer);
+    for (const Tensor* t : outer) visit_tensor(t);
+  }
+
+  const std::size_t before = nodes_.size();
+  std::vector<std::unique_ptr<Node>> live;
+  live.reserve(nodes_.size());
+  for (auto& node : nodes_) {
+    if (node->mark_ == 1) {
+      live.push_back(std::move(node));
+    } else {
+      node->clear_inputs();
+      node->clear_outputs();
+    }
+  }
+  nodes_.clear();  // dead nodes die here, while every tensor is still alive
+  nodes_ = std::move(live);
+  const std::size_t removed = before - nodes_.size();
+
+  const std::unordered_set<const Tensor*> graph_outputs(outputs_.begin(), outputs_.end());
+  if (options.remove_unused_node_outputs) {
+    for (auto& node : nodes_) {
+      auto& outs = node->outputs_;
+      for (std::size_t k = 0; k < outs.size(); ++k) {
+        Tensor* t = outs[k];
+        if (t->is_empty() || !t->consumers_.empty() || graph_outputs.count(t)) continue;
+        // Positions matter for optional outputs: trailing ones go, inner ones become "".
+        if (k + 1 == outs.size()) {
+          node->remove_output(k);
+          --k;
+          while (!outs.empty() && outs.back()->is_empty()) node->remove_output(outs.size() - 1);
+        } else {
+          node->set_output(k, add_empty_tensor());
+        }
+      }
+    }
+  }
+  if (options.remove_unused_graph_inputs) {
+    std::erase_if(inputs_, [&](const Tensor* t) {
+      return t->consumers_.empty() && !graph_outputs.count(t);
+    });
+  }
+  if (options.recurse_subgraphs) {
+    CleanupOptions sub = options;
+    sub.remove_unused_graph_inputs = false;  // subgraph inputs are positional
+    for (auto& node : nodes_) {
+      for (Graph* g : node->subgraphs()) g->cleanup(sub);
+    }
+  }
+
+  // Drop tensors nothing refers to any more.
+  std::unordered_set<const Tensor*> keep(inputs_.begin(), inputs_.end());
+  keep.insert(outputs_.begin(), outputs_.end());
+  std::erase_if(initializers_, [&](const Tensor* t) { return !referenced(t) && !keep.count(t); });
+  std::erase_if(sparse_initializers_,
+                [&](const Tensor* t) { return !referenced(t) && !keep.count(t); });
+  std::erase_if(value_info_, [&](const Tensor* t) { return !referenced(t) && !keep.count(t); });
+  keep.insert(initializers_.begin(), initializers_.end());
+  keep.insert(sparse_initializers_.begin(), sparse_initializers_.end());
+  keep.insert(value_info_.begin(), value_info_.end());
+  std::erase_if(tensors_, [&](const std::unique_ptr<Tensor>& t) {
+    if (referenced(t.get()) || keep.count(t.get())) return false;
+    auto it = by_name_.find(t->name_);
+    if (it != by_name_.end() && it->second == t.get()) by_name_.erase(it);
+    return true;
+  });
+  if (removed > 0) overrides_.clear();  // list positions no longer meaningful
+  return removed;
+}
+
+}  // namespace onnxkit::ir

@@ -1,0 +1,57 @@
+#include "onnxkit/ir/type.h"
+
+namespace onnxkit::ir {
+
+Type::Type(const Type& other)
+    : kind(other.kind),
+      elem_type(other.elem_type),
+      shape(other.shape),
+      elem(other.elem ? std::make_unique<Type>(*other.elem) : nullptr),
+      key_type(other.key_type),
+      opaque_domain(other.opaque_domain),
+      opaque_name(other.opaque_name),
+      denotation(other.denotation),
+      extras(other.extras),
+      inner_extras(other.inner_extras) {}
+
+Type& Type::operator=(const Type& other) {
+  if (this != &other) *this = Type(other);
+  return *this;
+}
+
+Type Type::tensor(DataType elem, std::optional<Shape> shape) {
+  Type t;
+  t.kind = Kind::kTensor;
+  t.elem_type = elem;
+  if (shape) t.shape = TypeShape{std::move(*shape), {}, {}};
+  return t;
+}
+
+std::string type_to_string(const Type& type) {
+  auto tensor_form = [&](std::string_view prefix) {
+    std::string out(prefix);
+    out += data_type_name(type.elem_type);
+    out += type.shape ? "[" + shape_to_string(type.shape->dims) + "]" : "[?]";
+    return out;
+  };
+  auto inner = [&] { return type.elem ? type_to_string(*type.elem) : std::string("?"); };
+  switch (type.kind) {
+    case Type::Kind::kTensor:
+      return tensor_form("");
+    case Type::Kind::kSparseTensor:
+      return tensor_form("sparse ");
+    case Type::Kind::kSequence:
+      return "seq(" + inner() + ")";
+    case Type::Kind::kOptional:
+      return "optional(" + inner() + ")";
+    case Type::Kind::kMap:
+      return "map(" + std::string(data_type_name(type.key_type)) + "," + inner() + ")";
+    case Type::Kind::kOpaque:
+      return "opaque(" + type.opaque_domain + "," + type.opaque_name + ")";
+    case Type::Kind::kNone:
+      break;
+  }
+  return "?";
+}
+
+}  // namespace onnxkit::ir

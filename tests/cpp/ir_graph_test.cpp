@@ -1,0 +1,173 @@
+#include <gtest/gtest.h>
+
+#include "onnxkit/core/error.h"
+#include "onnxkit/ir/graph.h"
+
+namespace onnxkit::ir {
+namespace {
+
+// x -> A -> a -> B -> b (output); x -> C -> c (dead)
+struct Chain {
+  Graph g;
+  Tensor *x, *a, *b, *c;
+  Node *A, *B, *C;
+  Chain() {
+    x = g.add_variable("x");
+    a = g.add_variable("a");
+    b = g.add_variable("b");
+    c = g.add_variable("c");
+    g.inputs().push_back(x);
+    g.outputs().push_back(b);
+    A = g.add_node("Relu", "", "A");
+    A->add_input(x);
+    A->add_output(a);
+    B = g.add_node("Neg", "", "B");
+    B->add_input(a);
+    B->add_output(b);
+    C = g.add_node("Abs", "", "C");
+    C->add_input(x);
+    C->add_output(c);
+  }
+};
+
+std::vector<std::string> names(const Graph& g) {
+  std::vector<std::string> out;
+  for (const auto& n : g.nodes()) out.push_back(n->name());
+  return out;
+}
+
+TEST(IrGraph, LinksStayInSync) {
+  Chain ch;
+  EXPECT_EQ(ch.x->consumers().size(), 2u);
+  EXPECT_EQ(ch.a->producers(), std::vector<Node*>{ch.A});
+  EXPECT_EQ(ch.B->i(), ch.A);
+  EXPECT_EQ(ch.A->o(), ch.B);
+  // Reassigning an output list copies the elements: a tensor may have two producers.
+  ch.A->set_outputs(ch.B->outputs());
+  EXPECT_EQ(ch.b->producers().size(), 2u);
+  EXPECT_TRUE(ch.a->producers().empty());
+  ch.B->clear_outputs();
+  EXPECT_EQ(ch.b->producers(), std::vector<Node*>{ch.A});
+}
+
+TEST(IrGraph, SameTensorTwiceCountsTwice) {
+  Graph g;
+  Tensor* x = g.add_variable("x");
+  Node* n = g.add_node("Add");
+  n->set_inputs(std::vector<Tensor*>{x, x});
+  EXPECT_EQ(x->consumers().size(), 2u);
+  n->remove_input(0);
+  EXPECT_EQ(x->consumers().size(), 1u);
+}
+
+TEST(IrGraph, IndexErrors) {
+  Chain ch;
+  EXPECT_THROW(ch.A->i(), IndexError);  // graph input has no producer
+  EXPECT_THROW(ch.B->i(1), IndexError);
+  EXPECT_THROW(ch.B->o(), IndexError);  // graph output has no consumer
+  EXPECT_THROW(ch.A->o(0, 3), IndexError);
+}
+
+TEST(IrGraph, CleanupRemovesDeadNodesAndTensors) {
+  Chain ch;
+  EXPECT_EQ(ch.g.cleanup(), 1u);
+  EXPECT_EQ(names(ch.g), (std::vector<std::string>{"A", "B"}));
+  EXPECT_EQ(ch.g.find_tensor("c"), nullptr);
+  EXPECT_EQ(ch.x->consumers().size(), 1u);
+  // Unused graph inputs stay by default.
+  Tensor* unused = ch.g.add_variable("unused");
+  ch.g.inputs().push_back(unused);
+  ch.g.cleanup();
+  EXPECT_EQ(ch.g.inputs().size(), 2u);
+  CleanupOptions opts;
+  opts.remove_unused_graph_inputs = true;
+  ch.g.cleanup(opts);
+  EXPECT_EQ(ch.g.inputs().size(), 1u);
+}
+
+TEST(IrGraph, CleanupKeepsNodesFeedingSubgraphs) {
+  Graph g;
+  Tensor* x = g.add_variable("x");
+  Tensor* y = g.add_variable("y");
+  Tensor* out = g.add_variable("out");
+  g.inputs().push_back(x);
+  g.outputs().push_back(out);
+  Node* p = g.add_node("Neg", "", "P");
+  p->add_input(x);
+  p->add_output(y);
+  Node* iff = g.add_node("If", "", "If");
+  iff->add_input(x);
+  iff->add_output(out);
+  auto body = std::make_unique<Graph>(&g);
+  Tensor* by = body->tensor("y");  // outer-scope reference
+  EXPECT_EQ(by, y);
+  Tensor* bo = body->add_variable("bo");
+  Node* inner = body->add_node("Identity");
+  inner->add_input(by);
+  inner->add_output(bo);
+  body->outputs().push_back(bo);
+  iff->set_attribute(Attribute::of_graph("then_branch", std::move(body)));
+  EXPECT_EQ(g.cleanup(), 0u);
+  EXPECT_EQ(g.node_count(), 2u);
+  // Destroying the subgraph takes its node out of the outer tensor's consumers.
+  EXPECT_EQ(y->consumers().size(), 1u);
+  iff->attributes().clear();
+  EXPECT_TRUE(y->consumers().empty());
+}
+
+TEST(IrGraph, ToposortIsStableAndIterative) {
+  Graph g;
+  const int n = 200000;
+  std::vector<Tensor*> t;
+  for (int i = 0; i <= n; ++i) t.push_back(g.add_variable("t" + std::to_string(i)));
+  g.inputs().push_back(t[0]);
+  g.outputs().push_back(t[n]);
+  for (int i = n; i-- > 0;) {  // stored in reverse order: the worst case for recursion
+    Node* node = g.add_node("Relu", "", "n" + std::to_string(i));
+    node->add_input(t[i]);
+    node->add_output(t[i + 1]);
+  }
+  g.toposort();
+  for (int i = 0; i < n; ++i) ASSERT_EQ(g.nodes()[i]->name(), "n" + std::to_string(i));
+  // Sorting a sorted graph changes nothing.
+  Chain ch;
+  ch.g.toposort();
+  EXPECT_EQ(names(ch.g), (std::vector<std::string>{"A", "B", "C"}));
+}
+
+TEST(IrGraph, ToposortNamesTheCycle) {
+  Graph g;
+  Tensor* a = g.add_variable("a");
+  Tensor* b = g.add_variable("b");
+  Node* p = g.add_node("Relu", "", "P");
+  Node* q = g.add_node("Neg", "", "Q");
+  p->add_input(b);
+  p->add_output(a);
+  q->add_input(a);
+  q->add_output(b);
+  try {
+    g.toposort();
+    FAIL() << "expected a cycle error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("cycle"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("node 'P' (Relu)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("node 'Q' (Neg)"), std::string::npos) << msg;
+  }
+}
+
+TEST(IrGraph, RenameKeepsIndex) {
+  Chain ch;
+  ch.a->set_name("renamed");
+  EXPECT_EQ(ch.g.find_tensor("renamed"), ch.a);
+  EXPECT_EQ(ch.g.find_tensor("a"), nullptr);
+}
+
+TEST(IrGraph, QualifiedOp) {
+  Graph g;
+  EXPECT_EQ(g.add_node("Conv")->qualified_op(), "Conv");
+  EXPECT_EQ(g.add_node("FooOp", "devtech")->qualified_op(), "devtech::FooOp");
+}
+
+}  // namespace
+}  // namespace onnxkit::ir
