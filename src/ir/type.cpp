@@ -31,7 +31,9 @@ std::string type_to_string(const Type& type) {
   auto tensor_form = [&](std::string_view prefix) {
     std::string out(prefix);
     out += data_type_name(type.elem_type);
-    out += type.shape ? "[" + shape_to_string(type.shape->dims) + "]" : "[?]";
+    out += '[';
+    out += type.shape ? shape_to_string(type.shape->dims) : std::string("?");
+    out += ']';
     return out;
   };
   auto inner = [&] { return type.elem ? type_to_string(*type.elem) : std::string("?"); };

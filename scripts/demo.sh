@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The main job on the built-in examples: write a model, inspect and print it,
+# move its weights to an external-data file, and inspect the result.
+#
+#   scripts/demo.sh [OUTDIR]     (default /tmp/onnxkit-demo)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+out=${1:-/tmp/onnxkit-demo}
+
+bash scripts/install-deps.sh
+bash scripts/build.sh release
+mkdir -p "$out"
+
+run() {
+  echo "+ $*"
+  "$@"
+}
+
+for name in seed foo; do
+  echo
+  echo "== example $name =="
+  run build/onnxkit example "$name" "$out/$name.onnx"
+  run build/onnxkit inspect "$out/$name.onnx"
+  run build/onnxkit print "$out/$name.onnx"
+  run build/onnxkit convert "$out/$name.onnx" "$out/${name}_ext.onnx" \
+    --external-data "${name}_ext.bin" --size-threshold 1024
+  run build/onnxkit inspect "$out/${name}_ext.onnx"
+done
