@@ -28,7 +28,13 @@ std::size_t Graph::cleanup(const CleanupOptions& options) {
     for (Node* p : std::vector<Node*>(in->producers_)) {
       auto& outs = p->outputs_;
       for (std::size_t k = outs.size(); k-- > 0;) {
-        if (outs[k] == in) p->remove_output(k);
+        if (outs[k] != in) continue;
+        // Outputs are positional: an inner slot becomes "", only a last one goes.
+        if (k + 1 == outs.size()) {
+          p->remove_output(k);
+        } else {
+          p->set_output(k, add_empty_tensor());
+        }
       }
     }
   }
@@ -48,6 +54,7 @@ std::size_t Graph::cleanup(const CleanupOptions& options) {
     Node* node = stack.back();
     stack.pop_back();
     for (const Tensor* t : node->inputs_) visit_tensor(t);
+    if (node->attrs_.empty()) continue;
     std::vector<Tensor*> outer;
     for (Graph* g : node->subgraphs()) collect_outer_reads(*g, outer);
     for (const Tensor* t : outer) visit_tensor(t);

@@ -39,10 +39,13 @@ void Graph::toposort() {
 
   // Dependencies per node: producers of its inputs, explicit and through subgraphs.
   std::vector<std::vector<std::size_t>> deps(n);
+  std::vector<Tensor*> reads;
   for (std::size_t i = 0; i < n; ++i) {
     const Node& node = *nodes_[i];
-    std::vector<Tensor*> reads(node.inputs_.begin(), node.inputs_.end());
-    for (Graph* g : node.subgraphs()) collect_outer_reads(*g, this, reads);
+    reads.assign(node.inputs_.begin(), node.inputs_.end());
+    if (!node.attrs_.empty()) {
+      for (Graph* g : node.subgraphs()) collect_outer_reads(*g, this, reads);
+    }
     for (Tensor* t : reads) {
       for (Node* p : t->producers_) {
         const std::size_t j = index_of(p);

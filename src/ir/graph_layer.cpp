@@ -1,0 +1,72 @@
+// Building graphs: Graph::layer() (onnx-graphsurgeon's Graph.layer(), typed),
+// fresh names, and the name index behind Graph::tensors().
+
+#include <unordered_set>
+
+#include "onnxkit/core/error.h"
+#include "onnxkit/ir/graph.h"
+
+namespace onnxkit::ir {
+
+Node* Graph::layer(std::string op_type, std::vector<Tensor*> inputs, std::vector<Tensor*> outputs,
+                   std::vector<Attribute> attrs, std::string domain, std::string name) {
+  if (name.empty()) name = unique_node_name(op_type);
+  if (node_names_collected_) node_names_.insert(name);
+  Node* node = make_node(std::move(op_type), std::move(domain), std::move(name));
+  for (Tensor* t : inputs) node->add_input(t);
+  for (Tensor* t : outputs) node->add_output(t);
+  for (Attribute& a : attrs) node->set_attribute(std::move(a));
+  return node;
+}
+
+std::string Graph::unique_tensor_name(std::string_view prefix) {
+  for (;;) {
+    std::string name = std::string(prefix) + "_" + std::to_string(name_counter_++);
+    if (find_tensor(name) == nullptr) return name;
+  }
+}
+
+std::string Graph::unique_node_name(std::string_view prefix) {
+  if (!node_names_collected_) {
+    for (const auto& n : nodes_) node_names_.insert(n->name());
+    node_names_collected_ = true;
+  }
+  for (;;) {
+    std::string name = std::string(prefix) + "_" + std::to_string(name_counter_++);
+    if (node_names_.insert(name).second) return name;
+  }
+}
+
+Tensor* Graph::add_fresh_variable(std::string_view prefix) {
+  return add_variable(unique_tensor_name(prefix));
+}
+
+Tensor* Graph::add_fresh_constant(std::string_view prefix, TensorData data) {
+  return add_constant(unique_tensor_name(prefix), std::move(data));
+}
+
+const std::unordered_map<std::string_view, Tensor*>& Graph::tensors(bool check_duplicates) const {
+  if (!check_duplicates) return by_name_;
+  std::unordered_set<const Tensor*> listed;
+  for (const auto* list : {&inputs_, &outputs_, &initializers_, &sparse_initializers_, &value_info_}) {
+    listed.insert(list->begin(), list->end());
+  }
+  auto in_use = [&](const Tensor* t) {
+    return !t->producers_.empty() || !t->consumers_.empty() || listed.count(t) != 0;
+  };
+  std::unordered_map<std::string_view, const Tensor*> seen;
+  for (const auto& t : tensors_) {
+    if (t->is_empty() || !in_use(t.get())) continue;
+    auto [it, fresh] = seen.emplace(t->name_, t.get());
+    if (fresh) continue;
+    auto who = [](const Tensor* x) {
+      return x->producers_.empty() ? std::string("no producer")
+                                   : "produced by " + x->producers_.front()->describe();
+    };
+    fail(describe(), "distinct tensors share the name '" + t->name_ + "' (" + who(it->second) +
+                         "; " + who(t.get()) + ")");
+  }
+  return by_name_;
+}
+
+}  // namespace onnxkit::ir
