@@ -10,6 +10,9 @@ namespace onnxkit::ir {
 namespace {
 
 void collect_outer_reads(const Graph& sub, std::vector<Tensor*>& out) {
+  for (Tensor* t : sub.outputs()) {
+    if (t->graph() != &sub) out.push_back(t);  // an enclosing tensor returned as is
+  }
   for (const auto& node : sub.nodes()) {
     for (Tensor* t : node->inputs()) {
       if (t->graph() != &sub) out.push_back(t);  // read from an enclosing scope

@@ -18,6 +18,9 @@ constexpr std::size_t kNotHere = static_cast<std::size_t>(-1);
 // Tensors of `outer` that a subgraph tree reads: implicit inputs of the node
 // that holds it.
 void collect_outer_reads(const Graph& sub, const Graph* outer, std::vector<Tensor*>& out) {
+  for (Tensor* t : sub.outputs()) {
+    if (t->graph() == outer) out.push_back(t);  // returned as is
+  }
   for (const auto& node : sub.nodes()) {
     for (Tensor* t : node->inputs()) {
       if (t->graph() == outer) out.push_back(t);

@@ -33,6 +33,13 @@ struct OpCount {
   std::uint64_t count = 0;
 };
 
+/// One file named by external-data references.
+struct ExternalDataFile {
+  std::string location;      ///< as written in the model: relative to its folder
+  std::uint64_t tensors = 0;  ///< tensors stored there
+  std::uint64_t bytes = 0;    ///< their payload, packed
+};
+
 struct ModelSummary {
   /// The file name the model was read from (no folder), or "" when built in memory.
   std::string source;
@@ -61,8 +68,9 @@ struct ModelSummary {
   std::vector<std::string> subgraphs;
   /// Local functions: "domain::name" (":overload" appended when set).
   std::vector<std::string> functions;
-  /// Files named by external-data references, as written (relative), sorted, unique.
-  std::vector<std::string> external_data_files;
+  /// Files named by external-data references (initializers and tensor
+  /// attributes, subgraphs included), sorted by location.
+  std::vector<ExternalDataFile> external_data_files;
   std::uint64_t training_info_count = 0;
 };
 
@@ -78,8 +86,10 @@ ModelSummary summarize(const ir::Model& model);
 /// A clean aligned report, one fact per line; empty sections are left out.
 std::string summary_to_text(const ModelSummary& summary);
 
-/// The same facts as a pretty-printed JSON object (2-space indent, keys in a
-/// fixed order, every key always present), ending in a newline.
+/// The same facts as a pretty-printed JSON object (2-space indent, arrays of
+/// plain values such as dims on one line, keys in a fixed order, every key
+/// always present), ending in a newline. Dims are numbers, symbolic names
+/// strings, unknown dims null; "shape" and "elem_type" are null where unknown.
 std::string summary_to_json(const ModelSummary& summary);
 
 }  // namespace onnxkit::inspect

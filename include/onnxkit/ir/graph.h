@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "onnxkit/ir/node.h"
@@ -74,6 +75,70 @@ class Graph {
   Tensor* add_empty_tensor();
   /// Every tensor this graph owns, in creation order.
   const std::vector<std::unique_ptr<Tensor>>& owned_tensors() const noexcept { return tensors_; }
+  /// The name index of this graph's own tensors (kept up to date by
+  /// add_variable(), set_name() and cleanup(); nothing is recomputed per call).
+  /// Unlike onnx-graphsurgeon's tensors(), it holds every named tensor the
+  /// graph owns, used or not until cleanup(), and no tensors of enclosing
+  /// graphs (find_tensor() resolves those). Of duplicate names the first is
+  /// indexed. With `check_duplicates` (default false) it first walks the
+  /// tensors and throws Error naming the first name that two tensors in use
+  /// (with a producer, a consumer, or listed as input, output, initializer or
+  /// value_info) share.
+  const std::unordered_map<std::string_view, Tensor*>& tensors(bool check_duplicates = false) const;
+
+  // ---- building (onnx-graphsurgeon's Graph.layer(), typed)
+  /// Appends a node `domain::op_type` reading `inputs` and writing `outputs`
+  /// (empty placeholders allowed), with `attrs`. An empty `name` (the
+  /// default) gets unique_node_name(op_type), e.g. "Relu_0". Returns the node;
+  /// its outputs are node->outputs().
+  Node* layer(std::string op_type, std::vector<Tensor*> inputs, std::vector<Tensor*> outputs,
+              std::vector<Attribute> attrs = {}, std::string domain = {}, std::string name = {});
+  /// `prefix` + "_" + a number from this graph's counter, skipping names of
+  /// tensors in this graph or an enclosing one (so the result is free).
+  std::string unique_tensor_name(std::string_view prefix);
+  /// `prefix` + "_" + a number from the same counter, skipping node names in
+  /// this graph and names it generated before. The node names are collected
+  /// on the first call and then kept by layer(); a node renamed later through
+  /// Node::set_name() is not seen.
+  std::string unique_node_name(std::string_view prefix);
+  /// A new Variable named unique_tensor_name(prefix).
+  Tensor* add_fresh_variable(std::string_view prefix);
+  /// A new Constant holding `data`, named unique_tensor_name(prefix).
+  Tensor* add_fresh_constant(std::string_view prefix, TensorData data);
+
+  // ---- copying
+  /// Maps tensors of a graph tree being copied to their copies.
+  using TensorMap = std::unordered_map<const Tensor*, Tensor*>;
+  /// A deep copy: nodes, tensors (weights share their Buffer: copies are
+  /// cheap and nothing is re-read), attributes, and subgraphs, whose copies
+  /// read the copied tensors of this graph. The copy has this graph's parent:
+  /// a copied subgraph still reads the same enclosing-graph tensors (attach it
+  /// to a node of that graph, or of one inside it). Node and tensor order,
+  /// the name index and the wire extras are kept.
+  std::unique_ptr<Graph> copy() const;
+  /// copy() with the parent `new_parent`: tensors of enclosing graphs are
+  /// looked up in `map` (a copied enclosing graph records its tensors there)
+  /// and kept as they are when absent. Records this tree's tensors in `map`.
+  std::unique_ptr<Graph> copy(Graph* new_parent, TensorMap& map) const;
+
+  // ---- moving nodes and tensors between graphs (graph_adopt.cpp). The Python
+  // bindings keep objects made standalone (gs.Node(...), gs.Variable(...)) in a
+  // hidden graph of their own and move them in when a graph takes them. Links
+  // are kept across graphs: whoever moves things keeps both graphs alive.
+  /// Inserts `node`, released from another graph, before position `index`
+  /// (clamped; the default appends). Its links are kept; its subgraphs get
+  /// this graph as parent. Returns the node.
+  Node* adopt_node(std::unique_ptr<Node> node, std::size_t index = static_cast<std::size_t>(-1));
+  /// Takes the node at `index` out of this graph without disconnecting it.
+  /// Throws IndexError when `index` is out of range.
+  std::unique_ptr<Node> release_node(std::size_t index);
+  /// Takes every node out of this graph (links kept), e.g. to rebuild the list.
+  std::vector<std::unique_ptr<Node>> release_nodes();
+  /// Position of `node` in nodes(), or nodes().size() when it is not there.
+  std::size_t node_index(const Node* node) const;
+  /// Moves `tensor`, owned by another graph, into this one (name indexes of
+  /// both graphs updated, links kept). Nothing happens if this graph owns it.
+  void adopt_tensor(Tensor* tensor);
 
   // ---- graph-level lists (edit them directly; they hold tensors of this graph
   // or, for outputs of a subgraph, of an enclosing one)
@@ -130,6 +195,7 @@ class Graph {
   friend class Tensor;
   void rename_tensor(Tensor* tensor, std::string name);
   Node* make_node(std::string op_type, std::string domain, std::string name);
+  void copy_into(Graph& dst, TensorMap& map) const;
 
   Graph* parent_;
   std::string name_, doc_string_;
@@ -141,6 +207,10 @@ class Graph {
   std::vector<StringEntry> metadata_props_;
   std::vector<DeclarationOverride> overrides_;
   WireExtras extras_;
+  // unique_tensor_name() / unique_node_name()
+  std::size_t name_counter_ = 0;
+  bool node_names_collected_ = false;
+  std::unordered_set<std::string> node_names_;
 };
 
 }  // namespace onnxkit::ir

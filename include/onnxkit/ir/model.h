@@ -53,6 +53,11 @@ struct Model {
 
   /// Version of `domain` in opset_import ("" and "ai.onnx" are the same), or 0.
   std::int64_t opset_version(std::string_view op_domain) const;
+
+  /// A deep copy (Graph::copy() for the graph, training graphs and function
+  /// bodies; training graphs that read the main graph read its copy).
+  /// Weights share their Buffers.
+  Model copy() const;
 };
 
 }  // namespace onnxkit::ir

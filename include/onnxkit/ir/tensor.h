@@ -71,6 +71,13 @@ class Tensor {
   /// Nodes that read this tensor, once per input slot.
   const std::vector<Node*>& consumers() const noexcept { return consumers_; }
 
+  /// onnx-graphsurgeon's `tensor.outputs.clear()`: takes this tensor out of
+  /// every consumer's input list (those slots go; later inputs move up).
+  void disconnect_consumers();
+  /// onnx-graphsurgeon's `tensor.inputs.clear()`: takes this tensor out of
+  /// every producer's output list (those slots go; later outputs move up).
+  void disconnect_producers();
+
   Graph* graph() const noexcept { return graph_; }
 
  private:

@@ -23,11 +23,19 @@ struct WriteOptions {
     kOneFile,
   };
   ExternalData external_data = ExternalData::kKeep;
-  std::string external_file;             ///< relative to the output folder
+  /// kOneFile: the file, relative to the output folder; empty means
+  /// "<model file name>.data". Tensors in it start at 4096-byte aligned offsets.
+  std::string external_file;
   std::uint64_t size_threshold = 1024;   ///< bytes; as onnx's save_as_external_data
 };
 
 /// Writes `model` to `path` (temporary file + rename; external data files too).
+/// Fields are written in field-number order, as libprotobuf does, so a model
+/// that protobuf wrote and that was not changed comes back byte for byte.
+/// kKeep keeps each external tensor's offset when the tensors of a file do
+/// not overlap and their sizes still match; otherwise that file is laid out
+/// again (4096-byte aligned) and its offset/length entries rewritten. External
+/// tensors read with load_external_data=false are resolved from model.path.
 void write_model_file(const ir::Model& model, const std::filesystem::path& path,
                       const WriteOptions& options = {});
 

@@ -1,0 +1,51 @@
+// `onnxkit inspect MODEL [--json]`: what Netron's model-properties panel shows, and more.
+
+#include <array>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/model_files.h"
+#include "onnxkit/inspect/model_summary.h"
+#include "onnxkit/proto/reader.h"
+
+namespace onnxkit::cli {
+namespace {
+
+constexpr std::array kOptions{
+    OptionSpec{"json", 0, "", "Print the summary as JSON (stable key order)"},
+};
+
+int run(const ParsedArgs& args) {
+  // The summary needs the weights' shapes, not their bytes: external data is
+  // neither mapped nor required to be present.
+  proto::ReadOptions options;
+  options.load_external_data = false;
+  const ir::Model model = load_model(args.positionals[0], options);
+  const inspect::ModelSummary summary = inspect::summarize(model);
+  std::cout << (args.has("json") ? inspect::summary_to_json(summary)
+                                 : inspect::summary_to_text(summary));
+  return 0;
+}
+
+}  // namespace
+
+const Command& inspect_command() {
+  static const Command command{
+      "inspect",
+      "MODEL [--json]",
+      "Summarize a model: IR version, producer, opsets, inputs, outputs, ops, parameters",
+      "MODEL is a binary .onnx file or the ONNX text syntax (.txt, .onnxtxt, or\n"
+      "recognised by its content). The report lists the IR version, producer,\n"
+      "domain, opset imports, metadata, graph inputs and outputs with element type\n"
+      "and dims (symbolic dims such as N kept), initializers and parameter bytes,\n"
+      "an op histogram, custom domains, subgraphs, local functions and the\n"
+      "external-data files the model refers to.",
+      kOptions,
+      1,
+      1,
+      run,
+  };
+  return command;
+}
+
+}  // namespace onnxkit::cli

@@ -1,0 +1,31 @@
+#pragma once
+// The subcommands of `onnxkit`: each one lives in its own cmd_*.cpp and is
+// described by a Command, from which main() parses, checks and documents it.
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include "cli/args.h"
+
+namespace onnxkit::cli {
+
+struct Command {
+  std::string_view name;
+  std::string_view arguments;    ///< after the name in the usage line: "MODEL [--json]"
+  std::string_view summary;      ///< one line for the command list
+  std::string_view description;  ///< paragraph(s) for `onnxkit help NAME`; may be empty
+  std::span<const OptionSpec> options;
+  std::size_t min_positionals = 0;
+  std::size_t max_positionals = 0;
+  /// Does the work; returns the exit status. Throws onnxkit::Error on failure.
+  int (*run)(const ParsedArgs& args) = nullptr;
+};
+
+const Command& inspect_command();
+const Command& print_command();
+const Command& convert_command();
+const Command& example_command();
+const Command& edit_command();
+
+}  // namespace onnxkit::cli
