@@ -3,9 +3,11 @@
 
 #include <array>
 #include <filesystem>
+#include <memory>
 
 #include "cli/commands.h"
 #include "cli/model_files.h"
+#include "onnxkit/proto/transcode.h"
 
 namespace onnxkit::cli {
 namespace {
@@ -16,6 +18,9 @@ constexpr std::array kOptions{
     OptionSpec{"size-threshold", 0, "BYTES",
                "Smallest tensor moved to --external-data (default 1024)"},
     OptionSpec{"inline-external-data", 0, "", "Write every tensor inline"},
+    OptionSpec{"via-ir", 0, "",
+               "Binary to binary: read the whole model into memory and write it back, instead of "
+               "streaming it (same result, slower; for comparisons)"},
 };
 
 proto::WriteOptions write_options(const ParsedArgs& args, const std::filesystem::path& out) {
@@ -46,10 +51,20 @@ proto::WriteOptions write_options(const ParsedArgs& args, const std::filesystem:
 }
 
 int run(const ParsedArgs& args) {
+  const std::filesystem::path in = args.positionals[0];
   const std::filesystem::path out = args.positionals[1];
   const proto::WriteOptions options = write_options(args, out);  // usage errors before any work
-  const ir::Model model = load_model(args.positionals[0]);
-  save_model(model, out, options);
+  if (!args.has("via-ir") && !has_text_extension(out)) {
+    require_model_file(in);
+    if (detect_model_format(in) == ModelFormat::kBinary) {
+      // Binary to binary: streamed on the wire bytes, never building the IR.
+      proto::transcode_model_file(in, out, options);
+      return 0;
+    }
+  }
+  auto model = std::make_shared<ir::Model>(load_model(in));
+  save_model(*model, out, options);
+  keep_until_exit(std::move(model));
   return 0;
 }
 
@@ -64,7 +79,10 @@ const Command& convert_command() {
       ".onnxtxt; IN is also recognised by its content). Text output holds every\n"
       "weight. For binary output, tensors stay where they were unless\n"
       "--external-data or --inline-external-data says otherwise. OUT is written to\n"
-      "a temporary file and renamed, so a failure leaves no half-written model.",
+      "a temporary file and renamed, so a failure leaves no half-written model.\n"
+      "Binary to binary streams the model without reading it into memory: only\n"
+      "the tensors that move are re-encoded, weights are copied file to file, and\n"
+      "an external data file already in place next to OUT is left as it is.",
       kOptions,
       2,
       2,

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_files.h"
+#include "onnxkit/infer/infer.h"
 #include "onnxkit/inspect/model_summary.h"
 #include "onnxkit/proto/reader.h"
 
@@ -13,7 +14,20 @@ namespace {
 
 constexpr std::array kOptions{
     OptionSpec{"json", 0, "", "Print the summary as JSON (stable key order)"},
+    OptionSpec{"shapes", 0, "", "Also infer and print every value's type and shape"},
 };
+
+/// `--shapes`: one line per value computed by a node, "name: float[N,64,56,56]".
+void print_shapes(const ir::Graph& g, const infer::Analysis& a, std::string_view indent) {
+  for (const auto& n : g.nodes()) {
+    for (const ir::Tensor* t : n->outputs()) {
+      if (t->is_empty()) continue;
+      const ir::Type* type = a.type(t);
+      std::cout << indent << t->name() << ": " << (type ? ir::type_to_string(*type) : "?") << "\n";
+    }
+    for (const ir::Graph* sub : n->subgraphs()) print_shapes(*sub, a, std::string(indent) + "  ");
+  }
+}
 
 int run(const ParsedArgs& args) {
   // The summary needs the weights' shapes, not their bytes: external data is
@@ -24,6 +38,10 @@ int run(const ParsedArgs& args) {
   const inspect::ModelSummary summary = inspect::summarize(model);
   std::cout << (args.has("json") ? inspect::summary_to_json(summary)
                                  : inspect::summary_to_text(summary));
+  if (args.has("shapes")) {
+    std::cout << "\nShapes (inferred):\n";
+    print_shapes(*model.graph, infer::analyze(model), "  ");
+  }
   return 0;
 }
 

@@ -3,6 +3,7 @@
 // described by a Command, from which main() parses, checks and documents it.
 
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string_view>
 
@@ -22,10 +23,17 @@ struct Command {
   int (*run)(const ParsedArgs& args) = nullptr;
 };
 
+/// Keeps `object` alive until the process ends, which then skips destroying
+/// it (main() ends with std::_Exit): freeing a 100,000-node IR piece by piece
+/// takes tens of milliseconds that buy nothing when the process is exiting.
+void keep_until_exit(std::shared_ptr<const void> object);
+
 const Command& inspect_command();
 const Command& print_command();
 const Command& convert_command();
 const Command& example_command();
 const Command& edit_command();
+const Command& check_command();
+const Command& infer_command();
 
 }  // namespace onnxkit::cli

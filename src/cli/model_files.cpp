@@ -44,7 +44,8 @@ bool looks_like_text(std::string_view head) {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-/// Checks that `path` names a readable, non-empty regular file.
+}  // namespace
+
 void require_model_file(const fs::path& path) {
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
@@ -53,8 +54,6 @@ void require_model_file(const fs::path& path) {
   const auto size = fs::file_size(path, ec);
   if (!ec && size == 0) fail(path.string(), "file is empty, not an ONNX model");
 }
-
-}  // namespace
 
 bool has_text_extension(const fs::path& path) {
   const std::string ext = lower(path.extension().string());

@@ -16,6 +16,10 @@ enum class ModelFormat : std::uint8_t { kBinary, kText };
 /// True for the text-syntax extensions ".txt" and ".onnxtxt" (any case).
 bool has_text_extension(const std::filesystem::path& path);
 
+/// Refuses, with an Error naming the path, a missing file, a folder and an
+/// empty file.
+void require_model_file(const std::filesystem::path& path);
+
 /// The format of an existing file: text by extension; otherwise text when its
 /// first bytes are printable and start like the text syntax, else binary.
 /// Throws Error naming the path when it cannot be read.

@@ -1,6 +1,8 @@
 #include "proto/external_data.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -57,7 +59,7 @@ std::shared_ptr<const MappedFile> ExternalDataResolver::open(const std::string& 
     throw Error("resolves to " + canonical.string() +
                 ", outside the model's folder (symbolic link?); refusing to read it");
   }
-  if (auto it = files_.find(canonical.string()); it != files_.end()) return it->second;
+  if (auto it = files_.find(canonical.string()); it != files_.end()) return it->second.map;
 
   struct stat st {};
   if (::stat(canonical.c_str(), &st) != 0) {
@@ -69,8 +71,35 @@ std::shared_ptr<const MappedFile> ExternalDataResolver::open(const std::string& 
                 " hard links (one may lead outside the model's folder); refusing to read it");
   }
   auto file = MappedFile::open(canonical);
-  files_.emplace(canonical.string(), file);
+  files_.emplace(canonical.string(), File{file, static_cast<std::uint64_t>(st.st_dev),
+                                          static_cast<std::uint64_t>(st.st_ino), -1});
   return file;
+}
+
+ExternalDataResolver::~ExternalDataResolver() {
+  for (auto& [path, file] : files_) {
+    if (file.fd >= 0) ::close(file.fd);
+  }
+}
+
+std::vector<ExternalDataResolver::Source> ExternalDataResolver::sources() {
+  std::vector<Source> out;
+  out.reserve(files_.size());
+  for (auto& [path, file] : files_) {
+    if (file.fd < 0) {
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) throw Error(path, std::string("cannot open: ") + std::strerror(errno));
+      struct stat st {};
+      if (::fstat(fd, &st) != 0 || static_cast<std::uint64_t>(st.st_dev) != file.device ||
+          static_cast<std::uint64_t>(st.st_ino) != file.inode) {
+        ::close(fd);
+        throw Error(path, "the file was replaced while it was being read");
+      }
+      file.fd = fd;
+    }
+    out.push_back({file.map->bytes(), file.fd, file.device, file.inode});
+  }
+  return out;
 }
 
 Buffer ExternalDataResolver::resolve(const ir::TensorData& tensor) {

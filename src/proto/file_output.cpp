@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,19 +55,83 @@ void release_pages(const std::byte* p, std::size_t n) {
 
 }  // namespace
 
+void TempFile::add_source(std::span<const std::byte> mapping, int fd) {
+  if (mapping.empty() || fd < 0) return;
+  sources_.push_back({mapping.data(), mapping.data() + mapping.size(), fd});
+}
+
 void TempFile::put(std::span<const std::byte> bytes, bool mapped) {
+  if (mapped && !bytes.empty()) {
+    for (const Source& s : sources_) {
+      if (bytes.data() >= s.begin && bytes.data() + bytes.size() <= s.end) {
+        copy_from(s, bytes.data(), bytes.size());
+        return;
+      }
+    }
+    write_mapped(bytes.data(), bytes.size());
+    return;
+  }
   const std::byte* p = bytes.data();
   std::size_t left = bytes.size();
   while (left > 0) {
-    const std::size_t chunk = std::min<std::size_t>(left, mapped ? kMappedChunk : std::size_t{1} << 30);
-    const ssize_t n = ::write(fd_, p, chunk);
+    const ssize_t n = ::write(fd_, p, std::min<std::size_t>(left, std::size_t{1} << 30));
     if (n < 0) {
       if (errno == EINTR) continue;
       throw Error(target_.string(), std::string("cannot write: ") + std::strerror(errno));
     }
-    if (mapped) release_pages(p, static_cast<std::size_t>(n));
     p += n;
     left -= static_cast<std::size_t>(n);
+  }
+}
+
+void TempFile::write_mapped(const std::byte* p, std::size_t left) {
+  while (left > 0) {
+    const ssize_t n = ::write(fd_, p, std::min(left, kMappedChunk));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(target_.string(), std::string("cannot write: ") + std::strerror(errno));
+    }
+    release_pages(p, static_cast<std::size_t>(n));
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+// The bytes [p, p+n) of a source mapping, copied from its file in the kernel:
+// nothing passes through this process's memory. copy_file_range may refuse a
+// pair of files (different file systems: EXDEV), and sendfile some file
+// systems; each refusal moves to the next way for the rest of this file.
+void TempFile::copy_from(const Source& source, const std::byte* p, std::size_t n) {
+  constexpr std::size_t kStep = std::size_t{1} << 30;
+  auto in_offset = static_cast<off_t>(p - source.begin);
+  std::size_t left = n;
+  while (left > 0) {
+    ssize_t done = -1;
+    if (copy_mode_ == CopyMode::kCopyFileRange) {
+      done = ::copy_file_range(source.fd, &in_offset, fd_, nullptr, std::min(left, kStep), 0);
+      if (done < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+                       errno == EBADF || errno == EPERM)) {
+        copy_mode_ = CopyMode::kSendfile;
+        continue;
+      }
+    } else if (copy_mode_ == CopyMode::kSendfile) {
+      done = ::sendfile(fd_, source.fd, &in_offset, std::min(left, kStep));
+      if (done < 0 && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+        copy_mode_ = CopyMode::kWrite;
+        continue;
+      }
+    } else {
+      write_mapped(source.begin + in_offset, left);
+      return;
+    }
+    if (done < 0) {
+      if (errno == EINTR) continue;
+      throw Error(target_.string(), std::string("cannot write: ") + std::strerror(errno));
+    }
+    if (done == 0) {
+      throw Error(target_.string(), "cannot copy: the source file ended early (was it truncated?)");
+    }
+    left -= static_cast<std::size_t>(done);
   }
 }
 

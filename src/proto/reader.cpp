@@ -92,17 +92,6 @@ bool read_varint_list(const Field& f, std::vector<T>& out, const std::byte* orig
                                [&](std::uint64_t v) { out.push_back(static_cast<T>(v)); });
 }
 
-bool looks_like_text(Bytes bytes) {
-  const std::size_t n = std::min<std::size_t>(bytes.size(), 64);
-  if (n == 0) return false;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    const bool printable = (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\r' || c == '\t';
-    if (!printable) return false;
-  }
-  return true;
-}
-
 // A node whose inputs are wired once every graph has defined its tensors.
 struct PendingNode {
   ir::Graph* graph;
@@ -1051,7 +1040,7 @@ auto with_text_hint(Bytes bytes, Fn&& fn) {
   try {
     return fn();
   } catch (const Error& e) {
-    if (looks_like_text(bytes)) {
+    if (wire::looks_like_text(bytes)) {
       throw Error(
           "not a binary ONNX model (looks like text; use `onnxkit convert` for the text syntax)");
     }

@@ -2,6 +2,7 @@
 /// Protobuf wire-format primitives: a bounds-checked field decoder over a byte
 /// span. Internal to the proto layer.
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -133,6 +134,19 @@ inline std::size_t packed_count(const Field& f, WireType elem) noexcept {
   std::size_t n = 0;
   for (std::byte b : f.bytes) n += (static_cast<std::uint8_t>(b) & 0x80u) == 0;
   return n;
+}
+
+/// True when the first bytes are printable text: an input that failed to
+/// parse is then more likely the text syntax than a damaged binary model.
+inline bool looks_like_text(std::span<const std::byte> bytes) noexcept {
+  const std::size_t n = std::min<std::size_t>(bytes.size(), 64);
+  if (n == 0) return false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    const bool printable = (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\r' || c == '\t';
+    if (!printable) return false;
+  }
+  return true;
 }
 
 inline constexpr std::size_t varint_size(std::uint64_t v) noexcept {

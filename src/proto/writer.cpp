@@ -10,6 +10,7 @@
 #include "onnxkit/core/error.h"
 #include "proto/encoder.h"
 #include "proto/external_data.h"
+#include "proto/external_layout.h"
 #include "proto/field_numbers.h"
 #include "proto/file_output.h"
 
@@ -20,11 +21,6 @@ namespace fs = std::filesystem;
 namespace fl = fields;
 using Bytes = std::span<const std::byte>;
 using List = ir::Graph::DeclarationOverride::List;
-
-// Offsets of tensors in external files we lay out ourselves: page-aligned,
-// so that a reader can map each tensor on its own.
-constexpr std::uint64_t kExternalAlignment = 4096;
-constexpr std::uint64_t kProtobufLimit = std::numeric_limits<std::int32_t>::max();
 
 std::string describe_tensor(const ir::TensorData& t) {
   return t.name.empty() ? std::string("tensor") : "tensor '" + t.name + "'";
@@ -473,43 +469,10 @@ std::string encode_to_string(Body&& body) {
 
 // ---------------------------------------------------------------- external data on save
 
-struct Piece {
-  std::uint64_t offset;
-  Buffer bytes;
-};
-
 struct ExternalFile {
   std::string location;
   std::vector<Piece> pieces;  // by offset, not overlapping
 };
-
-void check_output_location(const std::string& location) {
-  const fs::path rel(location);
-  if (location.empty() || rel.is_absolute() || rel.has_root_name() || rel.has_root_directory()) {
-    throw Error("external data '" + location + "'", "must be a relative path inside the output folder");
-  }
-  for (const fs::path& part : rel) {
-    if (part == "..") throw Error("external data '" + location + "'", "'..' not allowed");
-  }
-}
-
-std::vector<ir::StringEntry> with_offset(std::vector<ir::StringEntry> entries, const std::string& location,
-                                         std::uint64_t offset, std::uint64_t length) {
-  bool has_location = false, has_offset = false, has_length = false;
-  for (ir::StringEntry& s : entries) {
-    if (s.key == "location") has_location = true, s.value = location;
-    if (s.key == "offset") has_offset = true, s.value = std::to_string(offset);
-    if (s.key == "length") has_length = true, s.value = std::to_string(length);
-  }
-  if (!has_location) entries.push_back({"location", location, {}});
-  if (!has_offset) entries.push_back({"offset", std::to_string(offset), {}});
-  if (!has_length) entries.push_back({"length", std::to_string(length), {}});
-  return entries;
-}
-
-std::uint64_t align_up(std::uint64_t v) {
-  return (v + kExternalAlignment - 1) / kExternalAlignment * kExternalAlignment;
-}
 
 /// Decides where every tensor's bytes go for write_model_file.
 class SavePlan {
@@ -548,50 +511,25 @@ Buffer SavePlan::external_bytes(const ir::TensorData& t) {
 }
 
 void SavePlan::keep_external(std::vector<const ir::TensorData*> tensors, ExternalFile& file) {
-  struct Item {
-    const ir::TensorData* t;
-    ir::ExternalDataRef ref;
-    Buffer bytes;
-  };
-  std::vector<Item> items;
-  items.reserve(tensors.size());
-  bool keep_offsets = true;
+  std::vector<KeptTensor> kept;
+  kept.reserve(tensors.size());
   for (const ir::TensorData* t : tensors) {
-    Item item{t, t->external_ref(), external_bytes(*t)};
-    if (item.ref.length && *item.ref.length != item.bytes.size()) keep_offsets = false;
-    items.push_back(item);
+    const ir::ExternalDataRef ref = t->external_ref();
+    kept.push_back({ref.offset, ref.length, external_bytes(*t)});
   }
-  std::vector<std::size_t> order(items.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return items[a].ref.offset < items[b].ref.offset; });
-  std::vector<Piece> pieces;
-  for (std::size_t i : order) {
-    const Item& it = items[i];
-    if (!pieces.empty()) {
-      const Piece& last = pieces.back();
-      const std::uint64_t last_end = last.offset + last.bytes.size();
-      if (it.ref.offset == last.offset && it.bytes.bytes().data() == last.bytes.bytes().data() &&
-          it.bytes.size() == last.bytes.size()) {
-        continue;  // the same bytes shared by two tensors
-      }
-      if (it.ref.offset < last_end) keep_offsets = false;
-    }
-    pieces.push_back({it.ref.offset, it.bytes});
-  }
-  if (keep_offsets) {
-    file.pieces = std::move(pieces);  // the entries stay as they are
+  if (auto pieces = keep_offsets(kept)) {
+    file.pieces = std::move(*pieces);  // the entries stay as they are
     return;
   }
   // Offsets cannot stay: lay the tensors out again, in model order.
-  std::uint64_t offset = 0;
-  for (const Item& it : items) {
-    offset = align_up(offset);
-    file.pieces.push_back({offset, it.bytes});
-    placements_[it.t] = Placement{Placement::Kind::kExternal, {},
-                                  with_offset(it.t->external_data, file.location, offset, it.bytes.size())};
-    offset += it.bytes.size();
+  ExternalLayout layout(file.location);
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const ir::TensorData* t = tensors[i];
+    const std::uint64_t offset = layout.add(kept[i].bytes);
+    placements_[t] = Placement{Placement::Kind::kExternal, {},
+                               with_offset(t->external_data, file.location, offset, kept[i].bytes.size())};
   }
+  file.pieces = std::move(layout.pieces());
 }
 
 std::vector<ExternalFile> SavePlan::make(const std::string& model_file_name) {
@@ -629,10 +567,8 @@ std::vector<ExternalFile> SavePlan::make(const std::string& model_file_name) {
   }
 
   // kOneFile
-  ExternalFile file;
-  file.location = options_.external_file.empty() ? model_file_name + ".data" : options_.external_file;
-  check_output_location(file.location);
-  std::uint64_t offset = 0;
+  ExternalLayout layout(options_.external_file.empty() ? model_file_name + ".data" : options_.external_file);
+  check_output_location(layout.location());
   for_each_tensor(model_, [&](const ir::TensorData& t) {
     if (t.data_type == DataType::kString || (!t.has_raw_data && !t.is_external())) return;
     const Buffer bytes = t.is_external() ? external_bytes(t) : t.raw_data;
@@ -640,14 +576,12 @@ std::vector<ExternalFile> SavePlan::make(const std::string& model_file_name) {
       if (t.is_external()) placements_[&t] = Placement{Placement::Kind::kInline, bytes, {}};
       return;
     }
-    offset = align_up(offset);
-    file.pieces.push_back({offset, bytes});
-    std::vector<ir::StringEntry> entries = {{"location", file.location, {}},
-                                            {"offset", std::to_string(offset), {}},
-                                            {"length", std::to_string(bytes.size()), {}}};
-    placements_[&t] = Placement{Placement::Kind::kExternal, {}, std::move(entries)};
-    offset += bytes.size();
+    const std::uint64_t offset = layout.add(bytes);
+    placements_[&t] = Placement{Placement::Kind::kExternal, {}, layout.fresh_entries(offset, bytes.size())};
   });
+  ExternalFile file;
+  file.location = layout.location();
+  file.pieces = std::move(layout.pieces());
   if (!file.pieces.empty()) files.push_back(std::move(file));
   return files;
 }
@@ -682,9 +616,7 @@ void write_model_file(const ir::Model& model, const fs::path& path, const WriteO
     Encoder sizer;
     writer.model(sizer, model);
     if (options.external_data == WriteOptions::ExternalData::kInline && sizer.count() > kProtobufLimit) {
-      throw Error("the model would be " + std::to_string(sizer.count()) +
-                  " bytes with every tensor inline, past protobuf's 2 GiB limit; keep weights in "
-                  "external data");
+      fail_too_big_inline(sizer.count());
     }
     auto model_file = std::make_unique<TempFile>(path);
     Encoder emit(*model_file, sizer.take_sizes());

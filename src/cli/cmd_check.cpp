@@ -1,0 +1,79 @@
+// `onnxkit check MODEL [--json] [--strict] [--op-schemas FILE]`: validate a
+// model against the ONNX specification; every problem on its own line.
+
+#include <array>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/model_files.h"
+#include "onnxkit/check/checker.h"
+#include "onnxkit/schema/registry.h"
+
+namespace onnxkit::cli {
+namespace {
+
+constexpr std::array kOptions{
+    OptionSpec{"json", 0, "", "Print the problems as JSON"},
+    OptionSpec{"strict", 0, "", "Ops without a schema (unknown custom domains) are errors"},
+    OptionSpec{"op-schemas", 0, "FILE", "Read custom operator schemas (JSON) from FILE", true},
+};
+
+int run(const ParsedArgs& args) {
+  schema::SchemaRegistry registry = schema::SchemaRegistry::with_onnx();
+  for (const auto& [name, value] : args.options) {
+    if (name == "op-schemas") registry.add_json_file(value);
+  }
+  // External data is checked by the checker itself (a bad reference is a
+  // problem to report, not a reason to refuse the file).
+  proto::ReadOptions read_options;
+  read_options.load_external_data = false;
+  const std::string path = args.positionals[0];
+  const ir::Model model = load_model(path, read_options);
+
+  check::CheckOptions options;
+  options.registry = &registry;
+  options.strict = args.has("strict");
+  const std::vector<check::Problem> problems = check::check_model(model, options);
+  const bool bad = check::has_errors(problems);
+  if (args.has("json")) {
+    std::cout << check::problems_to_json(problems);
+  } else {
+    std::size_t errors = 0;
+    for (const check::Problem& p : problems) {
+      std::cout << check::problem_to_string(p) << "\n";
+      errors += p.severity == check::Severity::kError ? 1 : 0;
+    }
+    const std::size_t warnings = problems.size() - errors;
+    std::cout << path << ": " << (bad ? "invalid" : "valid");
+    if (!problems.empty()) {
+      std::cout << " (" << errors << (errors == 1 ? " error, " : " errors, ") << warnings
+                << (warnings == 1 ? " warning)" : " warnings)");
+    }
+    std::cout << "\n";
+  }
+  return bad ? 1 : 0;
+}
+
+}  // namespace
+
+const Command& check_command() {
+  static const Command command{
+      "check",
+      "MODEL [--json] [--strict] [--op-schemas FILE]",
+      "Validate a model against the ONNX specification",
+      "Checks what onnx.checker.check_model(full_check=True) checks: IR version\n"
+      "and opset imports, names, SSA form and topological order, attributes,\n"
+      "input and output counts and type constraints against each operator's\n"
+      "schema, initializers, external data references, subgraphs and local\n"
+      "functions. Every problem is printed with its location; the exit status\n"
+      "is 1 when there is any error. An op of a domain no schema declares is a\n"
+      "warning, or an error with --strict; declare custom ops with --op-schemas.",
+      kOptions,
+      1,
+      1,
+      run,
+  };
+  return command;
+}
+
+}  // namespace onnxkit::cli

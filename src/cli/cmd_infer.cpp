@@ -1,0 +1,56 @@
+// `onnxkit infer IN OUT [--op-schemas FILE]`: type and shape inference,
+// written into OUT's value_info.
+
+#include <array>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/model_files.h"
+#include "onnxkit/infer/infer.h"
+#include "onnxkit/schema/registry.h"
+
+namespace onnxkit::cli {
+namespace {
+
+constexpr std::array kOptions{
+    OptionSpec{"op-schemas", 0, "FILE", "Read custom operator schemas (JSON) from FILE", true},
+    OptionSpec{"no-data-prop", 0, "", "Do not track the values of small integer tensors"},
+};
+
+int run(const ParsedArgs& args) {
+  schema::SchemaRegistry registry = schema::SchemaRegistry::with_onnx();
+  for (const auto& [name, value] : args.options) {
+    if (name == "op-schemas") registry.add_json_file(value);
+  }
+  ir::Model model = load_model(args.positionals[0]);
+  infer::InferOptions options;
+  options.registry = &registry;
+  options.data_propagation = !args.has("no-data-prop");
+  const infer::InferReport report = infer::infer_shapes(model, options);
+  for (const infer::InferIssue& i : report.issues) {
+    std::cerr << "onnxkit: warning: " << i.location << ": " << i.message << "\n";
+  }
+  save_model(model, args.positionals[1]);
+  return 0;
+}
+
+}  // namespace
+
+const Command& infer_command() {
+  static const Command command{
+      "infer",
+      "IN OUT [--op-schemas FILE]",
+      "Infer types and shapes and write them into the model's value_info",
+      "Symbolic dims are kept (N stays N); dims no rule can name get fresh names\n"
+      "(unk__0, ...). Small integer tensors are tracked, so Shape → Gather →\n"
+      "Concat → Reshape chains get exact shapes. If/Loop/Scan bodies are\n"
+      "inferred too. Inconsistencies are printed as warnings.",
+      kOptions,
+      2,
+      2,
+      run,
+  };
+  return command;
+}
+
+}  // namespace onnxkit::cli

@@ -1,0 +1,182 @@
+// Rules of If, Loop and Scan: their bodies are inferred in the enclosing
+// scope, and the node's outputs follow from the bodies' outputs.
+
+#include "infer/context.h"
+#include "onnxkit/ir/graph.h"
+
+namespace onnxkit::infer::detail {
+
+namespace {
+
+const ir::Graph* graph_attr(const InferContext& cx, std::string_view name) {
+  const ir::Attribute* a = cx.attr(name);
+  return a != nullptr && a->g ? a->g.get() : nullptr;
+}
+
+std::string body_location(const InferContext& cx, std::string_view attr, const ir::Graph& g) {
+  return cx.location() + " › attribute '" + std::string(attr) + "' › " + g.describe();
+}
+
+/// Where two branches disagree, the dim (or the rank) becomes unknown.
+ir::Type join(const ir::Type& a, const ir::Type& b) {
+  if (a.kind != b.kind || a.kind != ir::Type::Kind::kTensor) return a;
+  ir::Type out = a;
+  if (a.elem_type != b.elem_type) out.elem_type = DataType::kUndefined;
+  if (!a.shape || !b.shape || a.shape->dims.size() != b.shape->dims.size()) {
+    out.shape.reset();
+    return out;
+  }
+  for (std::size_t i = 0; i < a.shape->dims.size(); ++i) {
+    if (!(a.shape->dims[i] == b.shape->dims[i])) out.shape->dims[i] = Dim::unknown();
+  }
+  return out;
+}
+
+void if_rule(InferContext& cx) {
+  const ir::Graph* then_g = graph_attr(cx, "then_branch");
+  const ir::Graph* else_g = graph_attr(cx, "else_branch");
+  if (then_g == nullptr || else_g == nullptr) return;
+  Engine& e = cx.engine();
+  e.infer_graph(*then_g, body_location(cx, "then_branch", *then_g));
+  e.infer_graph(*else_g, body_location(cx, "else_branch", *else_g));
+  for (std::size_t i = 0; i < cx.num_outputs(); ++i) {
+    const ValueFacts* a = i < then_g->outputs().size() ? e.facts(then_g->outputs()[i]) : nullptr;
+    const ValueFacts* b = i < else_g->outputs().size() ? e.facts(else_g->outputs()[i]) : nullptr;
+    if (a != nullptr && b != nullptr) cx.set_output(i, join(a->type, b->type));
+    else if (a != nullptr || b != nullptr) cx.set_output(i, (a != nullptr ? a : b)->type);
+  }
+}
+
+/// A tensor type with one more leading dim `d` (Loop scan outputs), or one fewer (Scan inputs).
+ir::Type with_leading(const ir::Type& t, std::optional<Dim> d) {
+  ir::Type out = t;
+  if (out.kind != ir::Type::Kind::kTensor || !out.shape) return out;
+  if (d) {
+    out.shape->dims.insert(out.shape->dims.begin(), *d);
+  } else if (!out.shape->dims.empty()) {
+    out.shape->dims.erase(out.shape->dims.begin());
+  }
+  return out;
+}
+
+void loop_rule(InferContext& cx) {
+  const ir::Graph* body = graph_attr(cx, "body");
+  if (body == nullptr) return;
+  Engine& e = cx.engine();
+  const std::string loc = body_location(cx, "body", *body);
+  // Body inputs: iteration number, condition, then the loop-carried values.
+  const auto& ins = body->inputs();
+  if (ins.size() >= 1) e.assign(ins[0], ValueFacts{ir::Type::tensor(DataType::kInt64, Shape{}), {}}, loc);
+  if (ins.size() >= 2) e.assign(ins[1], ValueFacts{ir::Type::tensor(DataType::kBool, Shape{}), {}}, loc);
+  const std::size_t carried = cx.num_inputs() >= 2 ? cx.num_inputs() - 2 : 0;
+  for (std::size_t i = 0; i < carried && i + 2 < ins.size(); ++i) {
+    if (const ValueFacts* f = cx.input(i + 2)) {
+      ValueFacts g;
+      g.type = f->type;
+      // A loop-carried value may change shape across iterations: keep the rank only.
+      if (g.type.kind == ir::Type::Kind::kTensor && g.type.shape) {
+        for (Dim& d : g.type.shape->dims) d = Dim::unknown();
+      }
+      if (!ins[i + 2]->info().type) e.assign(ins[i + 2], std::move(g), loc);
+    }
+  }
+  e.infer_graph(*body, loc);
+  const auto& outs = body->outputs();
+  for (std::size_t i = 0; i < cx.num_outputs(); ++i) {
+    const std::size_t bi = i + 1;  // body output 0 is the condition
+    if (bi >= outs.size()) break;
+    const ValueFacts* f = e.facts(outs[bi]);
+    if (f == nullptr) continue;
+    if (i < carried) {
+      ir::Type t = f->type;
+      if (const ValueFacts* init = cx.input(i + 2); init != nullptr && init->type.kind == t.kind) {
+        t = join(init->type, t);
+      }
+      cx.set_output(i, t);
+    } else {
+      cx.set_output(i, with_leading(f->type, Dim::unknown()));
+    }
+  }
+}
+
+void scan_rule(InferContext& cx) {
+  const ir::Graph* body = graph_attr(cx, "body");
+  if (body == nullptr || cx.opset() < 9) return;
+  Engine& e = cx.engine();
+  const std::string loc = body_location(cx, "body", *body);
+  const std::int64_t n_scan_in = cx.attr_int("num_scan_inputs", 0);
+  const std::size_t n_state = cx.num_inputs() - static_cast<std::size_t>(n_scan_in);
+  const auto& ins = body->inputs();
+  std::optional<Dim> seq_len;
+  for (std::size_t i = 0; i < cx.num_inputs() && i < ins.size(); ++i) {
+    const ValueFacts* f = cx.input(i);
+    if (f == nullptr || ins[i]->info().type) continue;
+    if (i < n_state) {
+      e.assign(ins[i], ValueFacts{f->type, {}}, loc);
+    } else {
+      e.assign(ins[i], ValueFacts{with_leading(f->type, std::nullopt), {}}, loc);
+      if (!seq_len && f->type.shape && !f->type.shape->dims.empty()) seq_len = f->type.shape->dims[0];
+    }
+  }
+  e.infer_graph(*body, loc);
+  const auto& outs = body->outputs();
+  for (std::size_t i = 0; i < cx.num_outputs() && i < outs.size(); ++i) {
+    const ValueFacts* f = e.facts(outs[i]);
+    if (f == nullptr) continue;
+    cx.set_output(i, i < n_state ? f->type : with_leading(f->type, seq_len ? *seq_len : Dim::unknown()));
+  }
+}
+
+ir::Type sequence_of(const ir::Type& elem) {
+  ir::Type t;
+  t.kind = ir::Type::Kind::kSequence;
+  t.elem = std::make_unique<ir::Type>(elem);
+  return t;
+}
+
+void sequence_construct_rule(InferContext& cx) {
+  const ValueFacts* first = cx.input(0);
+  if (first == nullptr) return;
+  ir::Type elem = first->type;
+  for (std::size_t i = 1; i < cx.num_inputs(); ++i) {
+    if (const ValueFacts* f = cx.input(i)) elem = join(elem, f->type);
+  }
+  cx.set_output(0, sequence_of(elem));
+}
+
+void sequence_at_rule(InferContext& cx) {
+  const ValueFacts* seq = cx.input(0);
+  if (seq != nullptr && seq->type.kind == ir::Type::Kind::kSequence && seq->type.elem) {
+    cx.set_output(0, *seq->type.elem);
+  }
+}
+
+void sequence_length_rule(InferContext& cx) { cx.set_tensor(0, DataType::kInt64, Shape{}); }
+void optional_has_element_rule(InferContext& cx) { cx.set_tensor(0, DataType::kBool, Shape{}); }
+
+}  // namespace
+
+void add_control_rules(RuleTable& t) {
+  t.add("SequenceConstruct", sequence_construct_rule);
+  t.add("SequenceAt", sequence_at_rule);
+  t.add("SequenceLength", sequence_length_rule);
+  t.add("OptionalHasElement", optional_has_element_rule);
+  t.add("OptionalIsNone", optional_has_element_rule);
+  t.add("If", if_rule);
+  t.add("Loop", loop_rule);
+  t.add("Scan", scan_rule);
+}
+
+const RuleTable& rule_table() {
+  static const RuleTable table = [] {
+    RuleTable t;
+    add_elementwise_rules(t);
+    add_shape_rules(t);
+    add_nn_rules(t);
+    add_control_rules(t);
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace onnxkit::infer::detail
