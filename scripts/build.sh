@@ -25,12 +25,12 @@ case $mode in
   asan)
     dir=build-asan
     # Debug keeps assertions on; the sanitizers find more with them.
-    args+=(-DCMAKE_BUILD_TYPE=Debug -DONNXKIT_SANITIZE=ON)
+    args+=(-DCMAKE_BUILD_TYPE=Debug -DONNXKIT_SANITIZE=ON -DONNXKIT_PYTHON=OFF)
     export CC=gcc CXX=g++
     ;;
   fuzz)
     dir=build-fuzz
-    args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DONNXKIT_FUZZ=ON)
+    args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DONNXKIT_FUZZ=ON -DONNXKIT_PYTHON=OFF)
     export CC=clang CXX=clang++
     targets=(--target fuzz_reader)
     ;;

@@ -18,9 +18,7 @@ constexpr std::array kOptions{
     OptionSpec{"size-threshold", 0, "BYTES",
                "Smallest tensor moved to --external-data (default 1024)"},
     OptionSpec{"inline-external-data", 0, "", "Write every tensor inline"},
-    OptionSpec{"via-ir", 0, "",
-               "Binary to binary: read the whole model into memory and write it back, instead of "
-               "streaming it (same result, slower; for comparisons)"},
+    OptionSpec{"via-ir", 0, "", "Binary to binary through the in-memory model (same result, slower)"},
 };
 
 proto::WriteOptions write_options(const ParsedArgs& args, const std::filesystem::path& out) {

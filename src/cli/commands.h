@@ -35,5 +35,6 @@ const Command& example_command();
 const Command& edit_command();
 const Command& check_command();
 const Command& infer_command();
+const Command& run_command();
 
 }  // namespace onnxkit::cli

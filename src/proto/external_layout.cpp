@@ -5,10 +5,27 @@
 #include <numeric>
 
 #include "onnxkit/core/error.h"
+#include "proto/encoder.h"
 
 namespace onnxkit::proto {
 
 namespace fs = std::filesystem;
+
+void write_pieces(Sink& sink, const std::vector<Piece>& pieces, bool mapped) {
+  static constexpr std::byte kZeros[4096] = {};
+  Encoder e(sink, {});
+  std::uint64_t at = 0;
+  for (const Piece& piece : pieces) {
+    for (std::uint64_t gap = piece.offset - at; gap > 0;) {
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(gap, sizeof kZeros));
+      e.raw({kZeros, n});
+      gap -= n;
+    }
+    e.raw(piece.bytes.bytes(), mapped || piece.bytes.is_view());
+    at = piece.offset + piece.bytes.size();
+  }
+  e.flush();
+}
 
 void check_output_location(const std::string& location) {
   const fs::path rel(location);

@@ -29,6 +29,13 @@ struct Piece {
   Buffer bytes;
 };
 
+class Sink;
+
+/// Writes an external data file: zeros up to each piece's offset, then its
+/// bytes. Small pieces are gathered into large writes; large ones go straight
+/// from their mapping (`mapped`, or a Buffer that views a file).
+void write_pieces(Sink& sink, const std::vector<Piece>& pieces, bool mapped);
+
 /// Refuses an output location that is not a plain relative path (Error
 /// located at "external data '<location>'").
 void check_output_location(const std::string& location);

@@ -135,15 +135,6 @@ void TempFile::copy_from(const Source& source, const std::byte* p, std::size_t n
   }
 }
 
-void TempFile::zeros(std::uint64_t count) {
-  static constexpr std::byte kZeros[4096] = {};
-  while (count > 0) {
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(count, sizeof kZeros));
-    put({kZeros, n});
-    count -= n;
-  }
-}
-
 void TempFile::close() {
   if (fd_ < 0) return;
   const int rc = ::close(fd_);

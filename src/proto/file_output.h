@@ -29,8 +29,6 @@ class TempFile final : public Sink {
   /// copy_file_range(2) (sendfile(2) where the two file systems differ).
   /// `fd` must stay open until this file is closed.
   void add_source(std::span<const std::byte> mapping, int fd);
-  /// Writes `count` zero bytes (padding between external tensors).
-  void zeros(std::uint64_t count);
   /// Closes the file; throws Error if anything failed.
   void close();
   /// Renames the temporary file to the target. close() first.

@@ -118,7 +118,7 @@ class InputModel {
   }
 
  private:
-  static constexpr std::size_t kReleaseStep = std::size_t{4} << 20;
+  static constexpr std::size_t kReleaseStep = std::size_t{1} << 20;
   int fd_ = -1;
   const std::byte* data_ = nullptr;
   std::size_t size_ = 0;
@@ -195,7 +195,7 @@ class Planner {
 
   void graph(const std::vector<Bytes>& parts);
   void node(Bytes body, std::size_t index);
-  void attribute(Bytes body);
+  void attribute(Bytes body, bool in_order);
   void function(Bytes body);
   void training(Bytes body);
   void sparse(Bytes body);
@@ -277,55 +277,46 @@ bool Planner::model() {
 void Planner::graph(const std::vector<Bytes>& parts) {
   Depth depth(*this);
   try {
-    // Node attributes first, then initializers, then sparse initializers.
+    // Node attributes first, then initializers, then sparse initializers (the
+    // writer's order); one pass over the fields, which notes where the others are.
+    std::vector<Bytes> initializers, sparse_initializers;
     std::size_t index = 0;
     for (const Bytes& part : parts) {
       Decoder d = decoder(part);
       while (!d.done()) {
         const Field f = d.next();
-        if (f.number == fl::graph::kNode && f.type == WireType::kLen) node(f.bytes, index++);
         input_->passed(f.raw.data());
+        if (f.type != WireType::kLen) continue;
+        if (f.number == fl::graph::kNode) node(f.bytes, index++);
+        if (f.number == fl::graph::kInitializer) initializers.push_back(f.bytes);
+        if (f.number == fl::graph::kSparseInitializer) sparse_initializers.push_back(f.bytes);
       }
     }
-    index = 0;
-    for (const Bytes& part : parts) {
-      Decoder d = decoder(part);
-      while (!d.done()) {
-        const Field f = d.next();
-        if (f.number != fl::graph::kInitializer || f.type != WireType::kLen) continue;
-        std::string_view name;
-        try {
-          tensor(f.bytes, &name);
-        } catch (const Error& e) {
-          throw e.within(quoted("initializer", name, index));
-        }
-        ++index;
-        input_->passed(f.raw.data());
+    for (std::size_t i = 0; i < initializers.size(); ++i) {
+      input_->passed(initializers[i].data());
+      std::string_view name;
+      try {
+        tensor(initializers[i], &name);
+      } catch (const Error& e) {
+        throw e.within(quoted("initializer", name, i));
       }
     }
-    index = 0;
-    for (const Bytes& part : parts) {
-      Decoder d = decoder(part);
-      while (!d.done()) {
-        const Field f = d.next();
-        if (f.number != fl::graph::kSparseInitializer || f.type != WireType::kLen) continue;
-        std::string_view name;  // the values' name, as the reader names a sparse initializer
-        try {
-          Decoder sd = decoder(f.bytes);
-          while (!sd.done()) {
-            const Field sf = sd.next();
-            if (sf.number != fl::sparse::kValues || sf.type != WireType::kLen) continue;
-            Decoder vd = decoder(sf.bytes);
-            while (!vd.done()) {
-              const Field vf = vd.next();
-              if (vf.number == fl::tensor::kName) read_name(vf, name);
-            }
+    for (std::size_t i = 0; i < sparse_initializers.size(); ++i) {
+      std::string_view name;  // the values' name, as the reader names a sparse initializer
+      try {
+        Decoder sd = decoder(sparse_initializers[i]);
+        while (!sd.done()) {
+          const Field sf = sd.next();
+          if (sf.number != fl::sparse::kValues || sf.type != WireType::kLen) continue;
+          Decoder vd = decoder(sf.bytes);
+          while (!vd.done()) {
+            const Field vf = vd.next();
+            if (vf.number == fl::tensor::kName) read_name(vf, name);
           }
-          sparse(f.bytes);
-        } catch (const Error& e) {
-          throw e.within(quoted("sparse initializer", name, index));
         }
-        ++index;
+        sparse(sparse_initializers[i]);
+      } catch (const Error& e) {
+        throw e.within(quoted("sparse initializer", name, i));
       }
     }
   } catch (const Error& e) {
@@ -362,8 +353,10 @@ void Planner::node(Bytes body, std::size_t index) {
           if (f.type == WireType::kLen) {
             std::string_view attr_name;
             try {
+              // A look first: most attributes hold no tensor, and are not walked.
               Decoder ad = decoder(f.bytes);
-              bool holds_tensors = false;
+              bool holds_tensors = false, in_order = true;
+              std::uint32_t last = 0;
               while (!ad.done()) {
                 const Field af = ad.next();
                 switch (af.number) {
@@ -374,12 +367,15 @@ void Planner::node(Bytes body, std::size_t index) {
                   case fl::attr::kGraphs:
                   case fl::attr::kSparseTensor:
                   case fl::attr::kSparseTensors:
-                    holds_tensors = holds_tensors || af.type == WireType::kLen;
+                    if (af.type != WireType::kLen) break;
+                    holds_tensors = true;
+                    in_order = in_order && af.number >= last;
+                    last = af.number;
                     break;
                   default: break;
                 }
               }
-              if (holds_tensors) attribute(f.bytes);
+              if (holds_tensors) attribute(f.bytes, in_order);
             } catch (const Error& e) {
               throw e.within(quoted("attribute", attr_name, n_attributes));
             }
@@ -400,9 +396,11 @@ void Planner::node(Bytes body, std::size_t index) {
   }
 }
 
-void Planner::attribute(Bytes body) {
+void Planner::attribute(Bytes body, bool in_order) {
   Depth depth(*this);
-  // The writer's order: t, g, tensors, graphs, sparse_tensor, sparse_tensors.
+  // The writer's order: t, g, tensors, graphs, sparse_tensor, sparse_tensors,
+  // which is field-number order: one pass when the file has them so (as
+  // protobuf writes them), one pass per field otherwise.
   auto each = [&](std::uint32_t number, auto&& fn) {
     Decoder d = decoder(body);
     while (!d.done()) {
@@ -410,6 +408,46 @@ void Planner::attribute(Bytes body) {
       if (f.number == number && f.type == WireType::kLen) fn(f);
     }
   };
+  if (in_order) {
+    std::size_t n_t = 0, n_sparse = 0;
+    std::vector<Bytes> parts;
+    auto flush_graph = [&] {
+      if (!parts.empty()) graph(parts);
+      parts.clear();
+    };
+    Decoder d = decoder(body);
+    while (!d.done()) {
+      const Field f = d.next();
+      if (f.type != WireType::kLen) continue;
+      switch (f.number) {
+        case fl::attr::kT:
+          if (++n_t > 1) throw NeedsIr{};
+          tensor(f.bytes);
+          break;
+        case fl::attr::kG: parts.push_back(f.bytes); break;  // parts merge into one graph
+        case fl::attr::kTensors:
+          flush_graph();
+          tensor(f.bytes);
+          break;
+        case fl::attr::kGraphs:
+          flush_graph();
+          graph({f.bytes});
+          break;
+        case fl::attr::kSparseTensor:
+          flush_graph();
+          if (++n_sparse > 1) throw NeedsIr{};
+          sparse(f.bytes);
+          break;
+        case fl::attr::kSparseTensors:
+          flush_graph();
+          sparse(f.bytes);
+          break;
+        default: break;
+      }
+    }
+    flush_graph();
+    return;
+  }
   std::size_t count = 0;
   each(fl::attr::kT, [&](const Field& f) {
     // A singular message given twice is merged by protobuf: left to the IR.
@@ -444,7 +482,7 @@ void Planner::function(Bytes body) {
         const Field af = ad.next();
         if (af.number == fl::attr::kName) read_name(af, name);
       }
-      attribute(f.bytes);
+      attribute(f.bytes, false);
     } catch (const Error& e) {
       throw e.within(quoted("attribute", name, index));
     }
@@ -606,21 +644,20 @@ void Planner::tensor(Bytes body, std::string_view* name_out) {
   }
   if (name_out != nullptr) *name_out = name;
 
-  Buffer bytes;  // external: the resolved view
-  ir::TensorData t;
-  if (external) {
-    t = external_tensor(body);
-    bytes = resolver_.resolve(t);
-  }
   const Mode mode = options_.external_data;
-  if (mode == Mode::kKeep) {
-    if (!external) return;
-    const ir::ExternalDataRef ref = t.external_ref();
-    auto [it, fresh] = keep_.try_emplace(ref.location);
-    if (fresh) keep_order_.push_back(ref.location);
-    it->second.push_back({body.data(), std::move(t.external_data), KeptTensor{ref.offset, ref.length, bytes}});
-    return;
+  Buffer bytes;  // external: the resolved view
+  if (external) {
+    ir::TensorData t = external_tensor(body);
+    bytes = resolver_.resolve(t);
+    if (mode == Mode::kKeep) {
+      const ir::ExternalDataRef ref = t.external_ref();
+      auto [it, fresh] = keep_.try_emplace(ref.location);
+      if (fresh) keep_order_.push_back(ref.location);
+      it->second.push_back({body.data(), std::move(t.external_data), KeptTensor{ref.offset, ref.length, bytes}});
+      return;
+    }
   }
+  if (mode == Mode::kKeep) return;
   if (mode == Mode::kInline) {
     if (external) changes_.push_back({body.data(), false, bytes, {}});
     return;
@@ -924,12 +961,7 @@ TranscodeStats transcode_model_file(const fs::path& in_path, const fs::path& out
       if (target.has_parent_path()) fs::create_directories(target.parent_path());
       auto temp = std::make_unique<TempFile>(target);
       add_sources(*temp);
-      std::uint64_t at = 0;
-      for (const Piece& piece : file.pieces) {
-        temp->zeros(piece.offset - at);
-        temp->put(piece.bytes.bytes(), true);
-        at = piece.offset + piece.bytes.size();
-      }
+      write_pieces(*temp, file.pieces, true);  // every piece lies in a mapping
       temp->close();
       temps.push_back(std::move(temp));
       ++stats.data_files_written;

@@ -73,6 +73,9 @@ class Decoder {
 
  private:
   [[noreturn]] void malformed(const std::string& what, const std::byte* at) const;
+  [[noreturn]] void bad_tag(std::uint64_t tag, const std::byte* at) const;
+  [[noreturn]] void truncated_fixed(std::uint32_t number, int width, const std::byte* at) const;
+  [[noreturn]] void truncated_len(std::uint32_t number, std::uint64_t len, const std::byte* at) const;
   void skip_group(std::uint32_t number);
 
   const std::byte* p_;
@@ -80,7 +83,16 @@ class Decoder {
   const std::byte* origin_;
 };
 
-inline std::uint64_t Decoder::varint() {
+// The decoder's hot calls are forced inline when optimizing; not in debug
+// builds, where inlined copies would each keep their own stack slots and make
+// the recursive walks' frames (much) larger.
+#if defined(__OPTIMIZE__)
+#define ONNXKIT_WIRE_INLINE [[gnu::always_inline]] inline
+#else
+#define ONNXKIT_WIRE_INLINE inline
+#endif
+
+ONNXKIT_WIRE_INLINE std::uint64_t Decoder::varint() {
   if (p_ != end_ && (static_cast<std::uint8_t>(*p_) & 0x80u) == 0) {
     return static_cast<std::uint8_t>(*p_++);
   }
@@ -93,6 +105,52 @@ inline std::uint64_t Decoder::varint() {
     if ((b & 0x80u) == 0) return result;
   }
   malformed("varint longer than 10 bytes", start);
+}
+
+// Inline: the hot loop of every walk over a model.
+ONNXKIT_WIRE_INLINE Field Decoder::next() {
+  const std::byte* start = p_;
+  const std::uint64_t tag = varint();
+  const auto type = static_cast<std::uint8_t>(tag & 7u);
+  if (tag > 0xFFFFFFFFu || (tag >> 3) == 0 || type == 4 || type > 5) bad_tag(tag, start);
+  Field f;
+  f.number = static_cast<std::uint32_t>(tag >> 3);
+  switch (type) {
+    case 0:
+      f.type = WireType::kVarint;
+      f.value = varint();
+      break;
+    case 1:
+      f.type = WireType::kFixed64;
+      if (end_ - p_ < 8) truncated_fixed(f.number, 64, start);
+      std::memcpy(&f.value, p_, 8);
+      p_ += 8;
+      break;
+    case 5: {
+      f.type = WireType::kFixed32;
+      if (end_ - p_ < 4) truncated_fixed(f.number, 32, start);
+      std::uint32_t v = 0;
+      std::memcpy(&v, p_, 4);
+      f.value = v;
+      p_ += 4;
+      break;
+    }
+    case 2: {
+      f.type = WireType::kLen;
+      const std::byte* len_at = p_;
+      const std::uint64_t len = varint();
+      if (len > static_cast<std::uint64_t>(end_ - p_)) truncated_len(f.number, len, len_at);
+      f.bytes = {p_, static_cast<std::size_t>(len)};
+      p_ += len;
+      break;
+    }
+    default:  // 3: a group
+      f.type = WireType::kStartGroup;
+      skip_group(f.number);
+      break;
+  }
+  f.raw = {start, static_cast<std::size_t>(p_ - start)};
+  return f;
 }
 
 /// Calls `fn(value)` for each element of a repeated scalar field, whether it

@@ -603,12 +603,7 @@ void write_model_file(const ir::Model& model, const fs::path& path, const WriteO
       const fs::path target = dir / file.location;
       if (target.has_parent_path()) fs::create_directories(target.parent_path());
       auto temp = std::make_unique<TempFile>(target);
-      std::uint64_t at = 0;
-      for (const Piece& piece : file.pieces) {
-        temp->zeros(piece.offset - at);
-        temp->put(piece.bytes.bytes(), piece.bytes.is_view());
-        at = piece.offset + piece.bytes.size();
-      }
+      write_pieces(*temp, file.pieces, false);
       temp->close();
       temps.push_back(std::move(temp));
     }

@@ -38,6 +38,9 @@ struct TranscodeStats {
 /// (a singular tensor field given twice, which protobuf merges) goes through
 /// the IR instead; the result is the same.
 ///
+/// Of `read_options`, max_depth applies; external data is always resolved
+/// (it must be, to be written).
+///
 /// Throws Error located at `in_path` (reading) or `out_path` (writing); a
 /// model without a graph is refused ("not an ONNX model: it holds no graph").
 TranscodeStats transcode_model_file(const std::filesystem::path& in_path,

@@ -1,0 +1,29 @@
+#pragma once
+/// Values to and from files: TensorProto (test data .pb, initializers) and
+/// numpy's .npy format (version 1.0-3.0, little-endian, C order).
+
+#include <filesystem>
+
+#include "onnxkit/ir/tensor_data.h"
+#include "onnxkit/runtime/value.h"
+
+namespace onnxkit::runtime {
+
+/// A tensor holding `data`'s elements (a zero-copy view where the bytes are
+/// in raw form and aligned). Throws Error for sparse or malformed data.
+Value value_from_tensor_data(const ir::TensorData& data);
+/// A TensorProto with raw_data (strings: string_data) holding `value`.
+ir::TensorData value_to_tensor_data(const Value& value, std::string name = {});
+
+/// Reads a .npy file: bool, int8-64, uint8-64, float16/32/64 (numpy has no
+/// bfloat16). Throws Error naming the file on anything else (Fortran order,
+/// big-endian, object arrays).
+Value read_npy(const std::filesystem::path& path);
+/// Writes `value` as a .npy file (version 1.0). bfloat16 is written as
+/// float32, the closest type numpy has. Throws Error for types numpy lacks.
+void write_npy(const std::filesystem::path& path, const Value& value);
+
+/// Reads a test-data file: .npy by extension, else a serialized TensorProto.
+Value read_value_file(const std::filesystem::path& path);
+
+}  // namespace onnxkit::runtime

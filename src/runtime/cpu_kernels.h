@@ -1,0 +1,19 @@
+#pragma once
+// The CPU provider's kernel families, one registration function per file
+// (kernels_<family>.cpp). cpu_provider.cpp calls them all once.
+
+#include "onnxkit/runtime/kernel.h"
+
+namespace onnxkit::runtime {
+
+void register_elementwise_kernels(KernelRegistry& r);  // kernels_elementwise.cpp
+void register_unary_kernels(KernelRegistry& r);        // kernels_unary.cpp
+void register_tensor_kernels(KernelRegistry& r);       // kernels_tensor.cpp
+void register_shape_kernels(KernelRegistry& r);        // kernels_shape.cpp
+void register_math_kernels(KernelRegistry& r);         // kernels_math.cpp
+void register_nn_kernels(KernelRegistry& r);           // kernels_nn.cpp
+void register_reduce_kernels(KernelRegistry& r);       // kernels_reduce.cpp
+void register_loss_kernels(KernelRegistry& r);         // kernels_loss.cpp
+void register_index_kernels(KernelRegistry& r);        // kernels_index.cpp
+
+}  // namespace onnxkit::runtime

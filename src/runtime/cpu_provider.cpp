@@ -1,0 +1,57 @@
+#include <cstdlib>
+#include <new>
+
+#include "onnxkit/runtime/provider.h"
+#include "runtime/cpu_kernels.h"
+
+namespace onnxkit::runtime {
+namespace {
+
+class CpuAllocator final : public Allocator {
+ public:
+  std::shared_ptr<void> allocate(std::size_t bytes) override {
+    const std::size_t size = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+    void* p = std::aligned_alloc(kAlignment, size == 0 ? kAlignment : size);
+    if (p == nullptr) throw std::bad_alloc();
+    return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  }
+  std::byte* address(const std::shared_ptr<void>& block) const override {
+    return static_cast<std::byte*>(block.get());
+  }
+
+ private:
+  static constexpr std::size_t kAlignment = 64;
+};
+
+class CpuProvider final : public Provider {
+ public:
+  CpuProvider() {
+    register_elementwise_kernels(kernels_);
+    register_unary_kernels(kernels_);
+    register_tensor_kernels(kernels_);
+    register_shape_kernels(kernels_);
+    register_math_kernels(kernels_);
+    register_nn_kernels(kernels_);
+    register_reduce_kernels(kernels_);
+    register_loss_kernels(kernels_);
+    register_index_kernels(kernels_);
+  }
+  std::string_view name() const override { return "cpu"; }
+  const KernelRegistry& kernels() const override { return kernels_; }
+  Allocator& allocator() override { return allocator_; }
+
+ private:
+  KernelRegistry kernels_;
+  CpuAllocator allocator_;
+};
+
+}  // namespace
+
+std::shared_ptr<Provider> cpu_provider() {
+  static const std::shared_ptr<Provider> provider = std::make_shared<CpuProvider>();
+  return provider;
+}
+
+const KernelRegistry& cpu_kernels() { return cpu_provider()->kernels(); }
+
+}  // namespace onnxkit::runtime

@@ -1,0 +1,10 @@
+# The runtime layer (docs/ARCHITECTURE.md, "Runtime"). Included from the
+# top-level CMakeLists.txt after the CLI target: onnxkit_layer() globs
+# src/runtime/*.cpp (session, registry, kernels); the reference math lives in
+# src/runtime/reference/*.cpp and is added here, and the CLI links the layer.
+onnxkit_layer(runtime DEPS onnxkit_infer onnxkit_schema onnxkit_proto)
+file(GLOB runtime_reference_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/runtime/reference/*.cpp)
+target_sources(onnxkit_runtime PRIVATE ${runtime_reference_srcs})
+if(TARGET onnxkit)
+  target_link_libraries(onnxkit PRIVATE onnxkit_runtime)
+endif()
