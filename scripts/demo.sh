@@ -27,3 +27,17 @@ for name in seed foo; do
     --external-data "${name}_ext.bin" --size-threshold 1024
   run build/onnxkit inspect "$out/${name}_ext.onnx"
 done
+
+echo
+echo "== check, infer, run =="
+run build/onnxkit check "$out/seed.onnx"
+run build/onnxkit check "$out/foo.onnx"   # devtech::FooOp: reported as an unknown custom op
+run build/onnxkit infer "$out/seed.onnx" "$out/seed_inferred.onnx"
+run build/onnxkit inspect --shapes "$out/seed_inferred.onnx"
+run build/onnxkit run "$out/seed.onnx" --input input=random --dim N=2 --output-dir "$out/seed_out"
+
+echo
+echo "== remove the custom op, as the GraphSurgeon recipe does =="
+run build/onnxkit edit "$out/foo.onnx" "$out/foo_removed.onnx" --bypass op=devtech::FooOp
+run build/onnxkit inspect "$out/foo_removed.onnx"
+run build/onnxkit run "$out/foo_removed.onnx" --input input=random --dim N=1
