@@ -21,9 +21,20 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 
-import numpy as np
-
 from . import _onnxkit as _ok
+
+
+class _LazyNumpy:
+    """numpy, imported on first use: editing that never touches tensor values
+    does not pay for importing numpy (about 20 MB of memory)."""
+
+    def __getattr__(self, name):
+        import numpy
+
+        return getattr(numpy, name)
+
+
+np = _LazyNumpy()
 
 __version__ = "0.6.1"
 
@@ -501,5 +512,14 @@ def export_onnx(graph, do_type_check=True, **kwargs):
     return onnx.ModelProto.FromString(data)
 
 
+def export_model(graph, do_type_check=True):
+    """export_onnx() without leaving onnxkit: the graph's onnxkit Model with
+    export's rules applied (only Constants the graph uses become
+    initializers; typed intermediate tensors go to value_info), ready for
+    onnxkit.save(). Nothing is serialized; a top graph's model is the same
+    object it was imported as, a subgraph gets a model of its own."""
+    return graph._export_model(do_type_check)
+
+
 __all__ = ["Constant", "Graph", "Node", "OnnxGraphSurgeonException", "Tensor", "Variable",
-           "export_onnx", "import_onnx"]
+           "export_model", "export_onnx", "import_onnx"]

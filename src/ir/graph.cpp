@@ -68,10 +68,24 @@ void Graph::reorder_nodes(const std::vector<Node*>& order) {
   nodes_ = std::move(sorted);
 }
 
-Tensor* Graph::find_local_tensor(std::string_view name) const {
-  auto it = by_name_.find(name);
-  return it == by_name_.end() ? nullptr : it->second;
+void Graph::reserve(std::size_t nodes, std::size_t tensors) {
+  nodes_.reserve(nodes);
+  tensors_.reserve(tensors);
+  index_.reserve(tensors);
 }
+
+void Graph::index_add(Tensor* tensor) {
+  if (tensor->name_.empty()) return;
+  // The first of duplicate names stays indexed.
+  if (index_.insert(tensor) && name_map_) name_map_->emplace(tensor->name_, tensor);
+}
+
+void Graph::index_remove(const Tensor* tensor) {
+  if (tensor->name_.empty()) return;
+  if (index_.erase(tensor) && name_map_) name_map_->erase(tensor->name_);
+}
+
+Tensor* Graph::find_local_tensor(std::string_view name) const { return index_.find(name); }
 
 Tensor* Graph::find_tensor(std::string_view name) const {
   for (const Graph* g = this; g != nullptr; g = g->parent_) {
@@ -90,7 +104,7 @@ Tensor* Graph::add_variable(std::string name) {
   auto tensor = std::unique_ptr<Tensor>(new Tensor(this, std::move(name)));
   Tensor* raw = tensor.get();
   tensors_.push_back(std::move(tensor));
-  if (!raw->name_.empty()) by_name_.emplace(raw->name_, raw);  // keeps the first of duplicates
+  index_add(raw);
   return raw;
 }
 
@@ -103,11 +117,10 @@ Tensor* Graph::add_constant(std::string name, TensorData data) {
 Tensor* Graph::add_empty_tensor() { return add_variable(std::string()); }
 
 void Graph::rename_tensor(Tensor* tensor, std::string name) {
-  auto it = by_name_.find(tensor->name_);
-  if (it != by_name_.end() && it->second == tensor) by_name_.erase(it);
+  index_remove(tensor);
   tensor->name_ = std::move(name);
   if (tensor->data_) tensor->data_->name = tensor->name_;
-  if (!tensor->name_.empty()) by_name_.emplace(tensor->name_, tensor);
+  index_add(tensor);
 }
 
 std::vector<Graph*> Graph::subgraphs() const {

@@ -56,12 +56,11 @@ void Graph::adopt_tensor(Tensor* tensor) {
         break;
       }
     }
-    auto named = from->by_name_.find(tensor->name_);
-    if (named != from->by_name_.end() && named->second == tensor) from->by_name_.erase(named);
+    from->index_remove(tensor);
   }
   if (!owned) fail(describe(), "cannot adopt tensor '" + tensor->name_ + "': its graph does not own it");
   tensor->graph_ = this;
-  if (!tensor->name_.empty()) by_name_.emplace(tensor->name_, tensor);
+  index_add(tensor);
   tensors_.push_back(std::move(owned));
 }
 

@@ -23,6 +23,13 @@ void collect_outer_reads(const Graph& sub, std::vector<Tensor*>& out) {
 
 bool referenced(const Tensor* t) { return !t->producers().empty() || !t->consumers().empty(); }
 
+bool has_subgraph(const Node& node) {
+  for (const Attribute& a : node.attributes()) {
+    if (a.g || !a.graphs.empty()) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::size_t Graph::cleanup(const CleanupOptions& options) {
@@ -57,7 +64,7 @@ std::size_t Graph::cleanup(const CleanupOptions& options) {
     Node* node = stack.back();
     stack.pop_back();
     for (const Tensor* t : node->inputs_) visit_tensor(t);
-    if (node->attrs_.empty()) continue;
+    if (!has_subgraph(*node)) continue;
     std::vector<Tensor*> outer;
     for (Graph* g : node->subgraphs()) collect_outer_reads(*g, outer);
     for (const Tensor* t : outer) visit_tensor(t);
@@ -109,20 +116,29 @@ std::size_t Graph::cleanup(const CleanupOptions& options) {
     }
   }
 
-  // Drop tensors nothing refers to any more.
-  std::unordered_set<const Tensor*> keep(inputs_.begin(), inputs_.end());
-  keep.insert(outputs_.begin(), outputs_.end());
-  std::erase_if(initializers_, [&](const Tensor* t) { return !referenced(t) && !keep.count(t); });
-  std::erase_if(sparse_initializers_,
-                [&](const Tensor* t) { return !referenced(t) && !keep.count(t); });
-  std::erase_if(value_info_, [&](const Tensor* t) { return !referenced(t) && !keep.count(t); });
-  keep.insert(initializers_.begin(), initializers_.end());
-  keep.insert(sparse_initializers_.begin(), sparse_initializers_.end());
-  keep.insert(value_info_.begin(), value_info_.end());
+  // Drop tensors nothing refers to any more. Tensor::mark_ flags the ones
+  // kept for being listed (only this graph's own tensors are flagged, and
+  // every flag is cleared again below).
+  auto flag = [&](const std::vector<Tensor*>& list) {
+    for (Tensor* t : list) {
+      if (t->graph_ == this) t->mark_ = 1;
+    }
+  };
+  auto unused = [](const Tensor* t) { return !referenced(t) && t->mark_ != 1; };
+  flag(inputs_);
+  flag(outputs_);
+  std::erase_if(initializers_, unused);
+  std::erase_if(sparse_initializers_, unused);
+  std::erase_if(value_info_, unused);
+  flag(initializers_);
+  flag(sparse_initializers_);
+  flag(value_info_);
   std::erase_if(tensors_, [&](const std::unique_ptr<Tensor>& t) {
-    if (referenced(t.get()) || keep.count(t.get())) return false;
-    auto it = by_name_.find(t->name_);
-    if (it != by_name_.end() && it->second == t.get()) by_name_.erase(it);
+    if (referenced(t.get()) || t->mark_ == 1) {
+      t->mark_ = 0;
+      return false;
+    }
+    index_remove(t.get());
     return true;
   });
   if (removed > 0) overrides_.clear();  // list positions no longer meaningful

@@ -67,25 +67,20 @@ void Graph::copy_into(Graph& dst, TensorMap& map) const {
   for (const auto& t : tensors_) {
     auto c = std::unique_ptr<Tensor>(new Tensor(&dst, t->name_));
     c->kind_ = t->kind_;
-    c->info_ = t->info_;
+    if (t->info_) c->info_ = std::make_unique<ValueInfo>(*t->info_);
     if (t->data_) c->data_ = std::make_unique<TensorData>(*t->data_);
     if (t->sparse_) c->sparse_ = std::make_unique<SparseTensorData>(*t->sparse_);
     map[t.get()] = c.get();
     dst.tensors_.push_back(std::move(c));
   }
   // The same index, duplicates and renames included (keys view the copies' names).
-  dst.by_name_.reserve(by_name_.size());
-  for (const auto& [name, t] : by_name_) {
-    Tensor* c = mapped(map, t);
-    dst.by_name_.emplace(c->name_, c);
-  }
+  dst.index_.reserve(index_.size());
+  index_.for_each([&](Tensor* t) { dst.index_add(mapped(map, t)); });
 
   dst.nodes_.reserve(nodes_.size());
   for (const auto& node : nodes_) {
     Node* n = dst.make_node(node->op_type_, node->domain_, node->name_);
-    n->overload_ = node->overload_;
-    n->doc_string_ = node->doc_string_;
-    n->metadata_props_ = node->metadata_props_;
+    if (node->rare_) n->rare_ = std::make_unique<Node::Rare>(*node->rare_);
     n->extras_ = node->extras_;
     for (Tensor* t : node->inputs_) n->add_input(mapped(map, t));
     for (Tensor* t : node->outputs_) n->add_output(mapped(map, t));

@@ -46,7 +46,12 @@ Tensor* Graph::add_fresh_constant(std::string_view prefix, TensorData data) {
 }
 
 const std::unordered_map<std::string_view, Tensor*>& Graph::tensors(bool check_duplicates) const {
-  if (!check_duplicates) return by_name_;
+  if (!name_map_) {
+    name_map_ = std::make_unique<std::unordered_map<std::string_view, Tensor*>>();
+    name_map_->reserve(index_.size());
+    index_.for_each([&](Tensor* t) { name_map_->emplace(t->name_, t); });
+  }
+  if (!check_duplicates) return *name_map_;
   std::unordered_set<const Tensor*> listed;
   for (const auto* list : {&inputs_, &outputs_, &initializers_, &sparse_initializers_, &value_info_}) {
     listed.insert(list->begin(), list->end());
@@ -66,7 +71,29 @@ const std::unordered_map<std::string_view, Tensor*>& Graph::tensors(bool check_d
     fail(describe(), "distinct tensors share the name '" + t->name_ + "' (" + who(it->second) +
                          "; " + who(t.get()) + ")");
   }
-  return by_name_;
+  return *name_map_;
+}
+
+std::vector<Tensor*> Graph::tensors_in_order() const {
+  // Tensor::mark_ flags the tensors listed so far; the flags are cleared at
+  // the end (tensors of enclosing graphs included, which is why this is not
+  // reentrant: no other algorithm runs meanwhile).
+  std::vector<Tensor*> order;
+  order.reserve(tensors_.size());
+  auto visit = [&](Tensor* t) {
+    if (t->mark_ == 0 && !t->is_empty()) {
+      t->mark_ = 1;
+      order.push_back(t);
+    }
+  };
+  for (Tensor* t : inputs_) visit(t);
+  for (const auto& n : nodes_) {
+    for (Tensor* t : n->inputs_) visit(t);
+    for (Tensor* t : n->outputs_) visit(t);
+  }
+  for (Tensor* t : outputs_) visit(t);
+  for (Tensor* t : order) t->mark_ = 0;
+  return order;
 }
 
 }  // namespace onnxkit::ir

@@ -3,6 +3,7 @@
 // is fine). A cycle is reported by walking it and naming its nodes.
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <queue>
 #include <unordered_set>
@@ -39,44 +40,68 @@ void Graph::toposort() {
     return (p->graph_ == this && p->mark_ < n && nodes_[p->mark_].get() == p) ? p->mark_
                                                                                : kNotHere;
   };
+  using Index = std::uint32_t;  // 4 billion nodes are out of reach of one graph
 
-  // Dependencies per node: producers of its inputs, explicit and through subgraphs.
-  std::vector<std::vector<std::size_t>> deps(n);
+  // Dependencies per node (producers of its inputs, explicit and through
+  // subgraphs), deduplicated, in one flat array: deps[dep_at[i] .. dep_at[i+1]).
+  std::vector<Index> dep_at(n + 1);
+  std::vector<Index> deps;
+  deps.reserve(n + n / 2);
   std::vector<Tensor*> reads;
   for (std::size_t i = 0; i < n; ++i) {
     const Node& node = *nodes_[i];
-    reads.assign(node.inputs_.begin(), node.inputs_.end());
-    if (!node.attrs_.empty()) {
-      for (Graph* g : node.subgraphs()) collect_outer_reads(*g, this, reads);
-    }
-    for (Tensor* t : reads) {
-      for (Node* p : t->producers_) {
-        const std::size_t j = index_of(p);
-        if (j != kNotHere) deps[i].push_back(j);  // j == i: a cycle of one
+    const std::size_t first = deps.size();
+    dep_at[i] = static_cast<Index>(first);
+    auto add_reads = [&](const std::vector<Tensor*>& list) {
+      for (const Tensor* t : list) {
+        for (const Node* p : t->producers_) {
+          const std::size_t j = index_of(p);
+          if (j != kNotHere) deps.push_back(static_cast<Index>(j));  // j == i: a cycle of one
+        }
       }
+    };
+    add_reads(node.inputs_);
+    if (!node.attrs_.empty()) {
+      reads.clear();
+      for (Graph* g : node.subgraphs()) collect_outer_reads(*g, this, reads);
+      add_reads(reads);
     }
-    std::sort(deps[i].begin(), deps[i].end());
-    deps[i].erase(std::unique(deps[i].begin(), deps[i].end()), deps[i].end());
+    const auto begin = deps.begin() + static_cast<std::ptrdiff_t>(first);
+    if (deps.size() - first > 1) {
+      std::sort(begin, deps.end());
+      deps.erase(std::unique(begin, deps.end()), deps.end());
+    }
+  }
+  dep_at[n] = static_cast<Index>(deps.size());
+
+  // Users per node, the same way.
+  std::vector<Index> pending(n);
+  std::vector<Index> user_at(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    pending[i] = dep_at[i + 1] - dep_at[i];
+    for (Index k = dep_at[i]; k < dep_at[i + 1]; ++k) ++user_at[deps[k] + 1];
+  }
+  for (std::size_t i = 0; i < n; ++i) user_at[i + 1] += user_at[i];
+  std::vector<Index> users(deps.size());
+  {
+    std::vector<Index> fill(user_at.begin(), user_at.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      for (Index k = dep_at[i]; k < dep_at[i + 1]; ++k) users[fill[deps[k]]++] = static_cast<Index>(i);
+    }
   }
 
-  std::vector<std::size_t> pending(n);
-  std::vector<std::vector<std::size_t>> users(n);
+  std::priority_queue<Index, std::vector<Index>, std::greater<>> ready;
   for (std::size_t i = 0; i < n; ++i) {
-    pending[i] = deps[i].size();
-    for (std::size_t j : deps[i]) users[j].push_back(i);
+    if (pending[i] == 0) ready.push(static_cast<Index>(i));
   }
-  std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (pending[i] == 0) ready.push(i);
-  }
-  std::vector<Node*> order;
+  std::vector<Index> order;
   order.reserve(n);
   while (!ready.empty()) {
-    const std::size_t i = ready.top();
+    const Index i = ready.top();
     ready.pop();
-    order.push_back(nodes_[i].get());
-    for (std::size_t u : users[i]) {
-      if (--pending[u] == 0) ready.push(u);
+    order.push_back(i);
+    for (Index k = user_at[i]; k < user_at[i + 1]; ++k) {
+      if (--pending[users[k]] == 0) ready.push(users[k]);
     }
   }
 
@@ -89,9 +114,9 @@ void Graph::toposort() {
     while (seen_at[at] == kNotHere) {
       seen_at[at] = path.size();
       path.push_back(at);
-      for (std::size_t j : deps[at]) {
-        if (pending[j] != 0) {
-          at = j;
+      for (Index k = dep_at[at]; k < dep_at[at + 1]; ++k) {
+        if (pending[deps[k]] != 0) {
+          at = deps[k];
           break;
         }
       }
@@ -104,7 +129,13 @@ void Graph::toposort() {
     fail(describe(), "cycle: " + names + " (" + std::to_string(n - order.size()) +
                          " nodes cannot be ordered)");
   }
-  reorder_nodes(order);
+  bool moved = false;
+  for (std::size_t i = 0; i < n && !moved; ++i) moved = order[i] != i;
+  if (!moved) return;
+  std::vector<std::unique_ptr<Node>> sorted;
+  sorted.reserve(n);
+  for (Index i : order) sorted.push_back(std::move(nodes_[i]));
+  nodes_ = std::move(sorted);
 }
 
 }  // namespace onnxkit::ir

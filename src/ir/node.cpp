@@ -2,11 +2,20 @@
 
 #include <algorithm>
 
+#include "block_pool.h"
 #include "onnxkit/ir/graph.h"
 #include "onnxkit/ir/tensor.h"
 
 namespace onnxkit::ir {
 namespace {
+
+// Appends to a link list. The first allocation makes room for three: glibc's
+// smallest chunk holds 24 bytes anyway, and most lists never grow past it.
+template <class T>
+void append(std::vector<T*>& list, T* x) {
+  if (list.capacity() == 0) list.reserve(3);
+  list.push_back(x);
+}
 
 // Removes one occurrence of `node` (a node may read the same tensor twice).
 void erase_one(std::vector<Node*>& list, const Node* node) {
@@ -17,6 +26,40 @@ void erase_one(std::vector<Node*>& list, const Node* node) {
 }  // namespace
 
 Node::~Node() = default;
+
+void* Node::operator new(std::size_t size) { return detail::pool_allocate(detail::kNodePool, size); }
+
+void Node::operator delete(void* p) noexcept { detail::pool_deallocate(detail::kNodePool, p); }
+
+Node::Rare& Node::rare() {
+  if (!rare_) rare_ = std::make_unique<Rare>();
+  return *rare_;
+}
+
+const std::string& Node::overload() const noexcept {
+  static const std::string kEmpty;
+  return rare_ ? rare_->overload : kEmpty;
+}
+
+const std::string& Node::doc_string() const noexcept {
+  static const std::string kEmpty;
+  return rare_ ? rare_->doc_string : kEmpty;
+}
+
+void Node::set_overload(std::string v) {
+  if (rare_ || !v.empty()) rare().overload = std::move(v);
+}
+
+void Node::set_doc_string(std::string v) {
+  if (rare_ || !v.empty()) rare().doc_string = std::move(v);
+}
+
+std::vector<StringEntry>& Node::metadata_props() { return rare().metadata_props; }
+
+const std::vector<StringEntry>& Node::metadata_props() const noexcept {
+  static const std::vector<StringEntry> kEmpty;
+  return rare_ ? rare_->metadata_props : kEmpty;
+}
 
 std::string Node::qualified_op() const {
   if (domain_.empty() || domain_ == "ai.onnx") return op_type_;
@@ -42,7 +85,7 @@ void Node::set_input(std::size_t index, Tensor* tensor) {
   }
   erase_one(inputs_[index]->consumers_, this);
   inputs_[index] = tensor;
-  tensor->consumers_.push_back(this);
+  append(tensor->consumers_, this);
 }
 
 void Node::set_output(std::size_t index, Tensor* tensor) {
@@ -52,23 +95,23 @@ void Node::set_output(std::size_t index, Tensor* tensor) {
   }
   erase_one(outputs_[index]->producers_, this);
   outputs_[index] = tensor;
-  tensor->producers_.push_back(this);
+  append(tensor->producers_, this);
 }
 
 void Node::add_input(Tensor* tensor) {
-  inputs_.push_back(tensor);
-  tensor->consumers_.push_back(this);
+  append(inputs_, tensor);
+  append(tensor->consumers_, this);
 }
 
 void Node::add_output(Tensor* tensor) {
-  outputs_.push_back(tensor);
-  tensor->producers_.push_back(this);
+  append(outputs_, tensor);
+  append(tensor->producers_, this);
 }
 
 void Node::insert_input(std::size_t index, Tensor* tensor) {
   index = std::min(index, inputs_.size());
   inputs_.insert(inputs_.begin() + static_cast<std::ptrdiff_t>(index), tensor);
-  tensor->consumers_.push_back(this);
+  append(tensor->consumers_, this);
 }
 
 void Node::remove_input(std::size_t index) {

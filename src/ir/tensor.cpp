@@ -1,8 +1,15 @@
 #include "onnxkit/ir/tensor.h"
 
+#include "block_pool.h"
 #include "onnxkit/ir/graph.h"
 
 namespace onnxkit::ir {
+
+void* Tensor::operator new(std::size_t size) {
+  return detail::pool_allocate(detail::kTensorPool, size);
+}
+
+void Tensor::operator delete(void* p) noexcept { detail::pool_deallocate(detail::kTensorPool, p); }
 
 void Tensor::set_name(std::string name) {
   if (graph_ != nullptr) {
@@ -12,8 +19,18 @@ void Tensor::set_name(std::string name) {
   }
 }
 
+ValueInfo& Tensor::info() {
+  if (!info_) info_ = std::make_unique<ValueInfo>();
+  return *info_;
+}
+
+const ValueInfo& Tensor::info() const noexcept {
+  static const ValueInfo kNone;
+  return info_ ? *info_ : kNone;
+}
+
 std::optional<Type> Tensor::type() const {
-  if (info_.type) return info_.type;
+  if (info_ && info_->type) return info_->type;
   if (data_) {
     Shape dims;
     dims.reserve(data_->dims.size());
@@ -31,9 +48,9 @@ std::optional<Type> Tensor::type() const {
 }
 
 DataType Tensor::dtype() const {
-  if (info_.type && (info_.type->kind == Type::Kind::kTensor ||
-                     info_.type->kind == Type::Kind::kSparseTensor)) {
-    return info_.type->elem_type;
+  if (info_ && info_->type &&
+      (info_->type->kind == Type::Kind::kTensor || info_->type->kind == Type::Kind::kSparseTensor)) {
+    return info_->type->elem_type;
   }
   if (data_) return data_->data_type;
   if (sparse_) return sparse_->values.data_type;
@@ -60,7 +77,10 @@ void Tensor::to_constant(SparseTensorData data) {
 }
 
 void Tensor::to_variable() {
-  if (!info_.type) info_.type = type();
+  if (!info_ || !info_->type) {
+    std::optional<Type> t = type();
+    if (t) info().type = std::move(t);
+  }
   kind_ = Kind::kVariable;
   data_.reset();
   sparse_.reset();

@@ -730,6 +730,10 @@ void Reader::parse_graph(const std::vector<Bytes>& parts, ir::Graph& g) {
       }
     }
 
+    // Roughly one tensor per node output plus the graph-level ones: sizing the
+    // name index once avoids rehashing it while the graph is read.
+    g.reserve(nodes.size(), inputs.size() + initializers.size() + sparse_initializers.size() +
+                                nodes.size());
     for (std::size_t i = 0; i < inputs.size(); ++i) define_input(g, inputs[i], i);
 
     g.initializers().reserve(initializers.size());

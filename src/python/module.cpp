@@ -176,6 +176,19 @@ py::bytes export_bytes(GraphHandle& g, bool do_type_check) {
   return py::bytes(bytes);
 }
 
+// gs.export_model(): export's rules applied to the IR, no bytes. A top graph's
+// own model is prepared in place (as _export_bytes does before writing); a
+// subgraph gets a model of its own.
+ModelHandle export_model(GraphHandle& g, bool do_type_check) {
+  if (auto r = top_root(g)) {
+    prepare_for_export(r->model, do_type_check);
+    return ModelHandle{r};
+  }
+  ir::Model m = model_for_export(g);
+  prepare_for_export(m, do_type_check);
+  return ModelHandle{make_root(std::move(m), false)};
+}
+
 void bind_model(py::module_& m) {
   py::class_<ModelHandle>(m, "Model", "An ONNX model (ModelProto).")
       .def(py::init([] {
@@ -622,6 +635,7 @@ void bind_graph(py::module_& m) {
              return wrap(root->model.graph.get());
            })
       .def("_export_bytes", &export_bytes, py::arg("do_type_check") = true)
+      .def("_export_model", &export_model, py::arg("do_type_check") = true)
       .def("_drop_initializer_inputs",
            [](GraphHandle& h) {
              std::vector<ir::Graph*> stack{h.get()};

@@ -308,3 +308,27 @@ def test_if_subgraphs_build_export_and_import():
     g2.cleanup().toposort()
     assert len(g2.nodes) == 1
     check(gs.export_onnx(g2))
+
+
+def test_export_model_stays_in_onnxkit(tmp_path):
+    """gs.export_model(): export's rules on the IR, saved by onnxkit; the file
+    holds what gs.export_onnx() gives."""
+    import onnxkit
+
+    X = gs.Variable(name="X", dtype=np.float32, shape=("N", 3))
+    W = gs.Constant(name="W", values=np.ones((3,), dtype=np.float32))
+    unused = gs.Constant(name="unused", values=np.zeros((2,), dtype=np.float32))
+    Y = gs.Variable(name="Y", dtype=np.float32, shape=("N", 3))
+    dead = gs.Variable(name="dead", dtype=np.float32)
+    graph = gs.Graph(nodes=[gs.Node(op="Add", inputs=[X, W], outputs=[Y]),
+                            gs.Node(op="Mul", inputs=[X, unused], outputs=[dead])],
+                     inputs=[X], outputs=[Y])
+    graph.cleanup()
+    via_onnx = gs.export_onnx(graph)
+    model = gs.export_model(graph)
+    assert isinstance(model, onnxkit.Model)
+    path = str(tmp_path / "m.onnx")
+    onnxkit.save(model, path)
+    saved = check(onnx.load(path))
+    assert [t.name for t in saved.graph.initializer] == ["W"]
+    assert saved.SerializeToString() == via_onnx.SerializeToString()

@@ -12,6 +12,7 @@
 
 #include "onnxkit/ir/node.h"
 #include "onnxkit/ir/tensor.h"
+#include "onnxkit/ir/tensor_index.h"
 #include "onnxkit/ir/wire_extras.h"
 
 namespace onnxkit::ir {
@@ -58,6 +59,10 @@ class Graph {
   void remove_node(Node* node);
   /// Reorders nodes so that the list becomes `order` (a permutation of nodes()).
   void reorder_nodes(const std::vector<Node*>& order);
+  /// A size hint (e.g. from a reader that counted the fields first): room for
+  /// `nodes` nodes and `tensors` tensors without regrowing the lists and the
+  /// name index. Changes nothing else.
+  void reserve(std::size_t nodes, std::size_t tensors);
 
   // ---- tensors
   /// The tensor named `name` in this graph or an enclosing one, or null.
@@ -84,7 +89,15 @@ class Graph {
   /// tensors and throws Error naming the first name that two tensors in use
   /// (with a producer, a consumer, or listed as input, output, initializer or
   /// value_info) share.
+  /// The graph's own lookups use a flat hash table (TensorIndex); this map is
+  /// a mirror made on the first call and then kept up to date alongside it.
   const std::unordered_map<std::string_view, Tensor*>& tensors(bool check_duplicates = false) const;
+  /// The number of named tensors in the name index.
+  std::size_t indexed_tensor_count() const noexcept { return index_.size(); }
+  /// onnx-graphsurgeon's tensor order: graph inputs, then each node's inputs
+  /// and outputs in node order, then graph outputs; each tensor once, empty
+  /// placeholders left out. Tensors of enclosing graphs read here are included.
+  std::vector<Tensor*> tensors_in_order() const;
 
   // ---- building (onnx-graphsurgeon's Graph.layer(), typed)
   /// Appends a node `domain::op_type` reading `inputs` and writing `outputs`
@@ -194,6 +207,8 @@ class Graph {
  private:
   friend class Tensor;
   void rename_tensor(Tensor* tensor, std::string name);
+  void index_add(Tensor* tensor);
+  void index_remove(const Tensor* tensor);
   Node* make_node(std::string op_type, std::string domain, std::string name);
   void copy_into(Graph& dst, TensorMap& map) const;
 
@@ -201,7 +216,9 @@ class Graph {
   std::string name_, doc_string_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<std::unique_ptr<Tensor>> tensors_;
-  std::unordered_map<std::string_view, Tensor*> by_name_;
+  TensorIndex index_;
+  /// tensors()'s mirror of index_, made on first use (null until then).
+  mutable std::unique_ptr<std::unordered_map<std::string_view, Tensor*>> name_map_;
   std::vector<Tensor*> inputs_, outputs_, value_info_, initializers_, sparse_initializers_;
   std::vector<TensorAnnotation> quant_;
   std::vector<StringEntry> metadata_props_;

@@ -2,6 +2,7 @@
 /// NodeProto in onnx-graphsurgeon's model: ordered input and output tensor
 /// lists whose every change updates the tensors' consumer/producer lists.
 
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,18 +27,21 @@ class Node {
  public:
   ~Node();
   Node(const Node&) = delete;
+  /// Nodes come from a pool of fixed-size blocks (src/ir/block_pool.h).
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p) noexcept;
   Node& operator=(const Node&) = delete;
 
   const std::string& op_type() const noexcept { return op_type_; }
   const std::string& domain() const noexcept { return domain_; }
   const std::string& name() const noexcept { return name_; }
-  const std::string& overload() const noexcept { return overload_; }
-  const std::string& doc_string() const noexcept { return doc_string_; }
+  const std::string& overload() const noexcept;
+  const std::string& doc_string() const noexcept;
   void set_op_type(std::string v) { op_type_ = std::move(v); }
   void set_domain(std::string v) { domain_ = std::move(v); }
   void set_name(std::string v) { name_ = std::move(v); }
-  void set_overload(std::string v) { overload_ = std::move(v); }
-  void set_doc_string(std::string v) { doc_string_ = std::move(v); }
+  void set_overload(std::string v);
+  void set_doc_string(std::string v);
 
   /// "Conv" or "devtech::FooOp" (the default domain, "" or "ai.onnx", is omitted).
   std::string qualified_op() const;
@@ -73,8 +77,10 @@ class Node {
   /// Adds or replaces the attribute of the same name.
   void set_attribute(Attribute attr);
 
-  std::vector<StringEntry>& metadata_props() noexcept { return metadata_props_; }
-  const std::vector<StringEntry>& metadata_props() const noexcept { return metadata_props_; }
+  /// metadata_props, like overload and doc_string rare in big graphs, live
+  /// out of line: the non-const accessor makes room on first use.
+  std::vector<StringEntry>& metadata_props();
+  const std::vector<StringEntry>& metadata_props() const noexcept;
   WireExtras& extras() noexcept { return extras_; }
   const WireExtras& extras() const noexcept { return extras_; }
 
@@ -89,11 +95,18 @@ class Node {
   friend class Graph;
   explicit Node(Graph* graph) : graph_(graph) {}
 
+  /// The fields most nodes leave empty.
+  struct Rare {
+    std::string overload, doc_string;
+    std::vector<StringEntry> metadata_props;
+  };
+  Rare& rare();
+
   Graph* graph_;
-  std::string op_type_, domain_, name_, overload_, doc_string_;
+  std::string op_type_, domain_, name_;
   std::vector<Tensor*> inputs_, outputs_;
   std::vector<Attribute> attrs_;
-  std::vector<StringEntry> metadata_props_;
+  std::unique_ptr<Rare> rare_;
   WireExtras extras_;
   std::size_t mark_ = 0;  // scratch index for Graph algorithms
 };

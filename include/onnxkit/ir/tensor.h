@@ -29,6 +29,10 @@ class Tensor {
  public:
   enum class Kind : std::uint8_t { kVariable, kConstant };
 
+  /// Tensors come from a pool of fixed-size blocks (src/ir/block_pool.h).
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p) noexcept;
+
   const std::string& name() const noexcept { return name_; }
   /// Renames the tensor and keeps its graph's name index up to date.
   void set_name(std::string name);
@@ -48,8 +52,13 @@ class Tensor {
   std::optional<Shape> shape() const;
 
   /// The ValueInfoProto fields written for this tensor where it is declared.
-  ValueInfo& info() noexcept { return info_; }
-  const ValueInfo& info() const noexcept { return info_; }
+  /// Most tensors of a big graph have none: they are kept out of line, made
+  /// by the first call of the non-const info(); the const one returns an
+  /// empty ValueInfo until then.
+  ValueInfo& info();
+  const ValueInfo& info() const noexcept;
+  /// False until something was stored through info() (cheap to ask).
+  bool has_info() const noexcept { return info_ != nullptr; }
 
   /// A Constant's data (dense). Null for Variables and sparse constants.
   TensorData* data() noexcept { return data_.get(); }
@@ -88,7 +97,8 @@ class Tensor {
   Graph* graph_;
   std::string name_;
   Kind kind_ = Kind::kVariable;
-  ValueInfo info_;
+  std::uint32_t mark_ = 0;  // scratch for Graph algorithms
+  std::unique_ptr<ValueInfo> info_;
   std::unique_ptr<TensorData> data_;
   std::unique_ptr<SparseTensorData> sparse_;
   std::vector<Node*> producers_;

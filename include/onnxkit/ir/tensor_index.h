@@ -1,0 +1,59 @@
+#pragma once
+/// The name index of a Graph's tensors: an open-addressing hash table (linear
+/// probing, backward-shift deletion, no tombstones) of 16-byte slots that hold
+/// a name's hash and the tensor. The tensor's own name is the key, so nothing
+/// is stored twice, and a lookup touches one slot run and, on a hash match,
+/// the tensor. Growing reuses the stored hashes (no name is hashed again).
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace onnxkit::ir {
+
+class Tensor;
+
+/// A fast hash of bytes (64-bit, not cryptographic), as the index uses it.
+std::uint64_t hash_name(std::string_view name) noexcept;
+
+class TensorIndex {
+ public:
+  TensorIndex() = default;
+  TensorIndex(TensorIndex&&) noexcept = default;
+  TensorIndex& operator=(TensorIndex&&) noexcept = default;
+
+  /// The tensor indexed under `name`, or null.
+  Tensor* find(std::string_view name) const noexcept;
+  /// Indexes `t` under its name unless the name is taken (the first of
+  /// duplicates stays). Returns true when `t` was added.
+  bool insert(Tensor* t);
+  /// Removes `t`'s entry if `t` is the tensor indexed under its name.
+  bool erase(const Tensor* t) noexcept;
+  /// Room for `n` entries without growing.
+  void reserve(std::size_t n);
+  void clear() noexcept;
+  std::size_t size() const noexcept { return size_; }
+
+  /// Calls f(Tensor*) for every indexed tensor (table order).
+  template <class F>
+  void for_each(F&& f) const {
+    for (std::size_t i = 0; i < capacity_; ++i) {
+      if (slots_[i].tensor != nullptr) f(slots_[i].tensor);
+    }
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash;
+    Tensor* tensor;  ///< null: empty
+  };
+  void grow_to(std::size_t capacity);
+  void place(std::uint64_t hash, Tensor* t) noexcept;
+
+  std::unique_ptr<Slot[]> slots_;
+  std::size_t capacity_ = 0;  ///< 0 or a power of two
+  std::size_t size_ = 0;
+};
+
+}  // namespace onnxkit::ir

@@ -1,0 +1,126 @@
+#include "onnxkit/ir/tensor_index.h"
+
+#include <cstring>
+
+#include "onnxkit/ir/tensor.h"
+
+namespace onnxkit::ir {
+namespace {
+
+constexpr std::uint64_t kMul = 0x9e3779b97f4a7c15ull;  // 2^64 / golden ratio
+
+std::uint64_t load_word(const char* p, std::size_t n) noexcept {
+  std::uint64_t w = 0;
+  std::memcpy(&w, p, n);
+  return w;
+}
+
+std::uint64_t mix(std::uint64_t h) noexcept {
+  h ^= h >> 31;
+  h *= 0xd6e8feb86659fd93ull;
+  h ^= h >> 32;
+  return h;
+}
+
+// Load factor at most 3/4, so that probe runs stay short.
+bool too_full(std::size_t size, std::size_t capacity) noexcept { return size * 4 >= capacity * 3; }
+
+}  // namespace
+
+std::uint64_t hash_name(std::string_view name) noexcept {
+  const char* p = name.data();
+  std::size_t n = name.size();
+  std::uint64_t h = n * kMul;
+  while (n >= 8) {
+    h = (h ^ load_word(p, 8)) * kMul;
+    h ^= h >> 29;
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) h = (h ^ load_word(p, n)) * kMul;
+  return mix(h);
+}
+
+Tensor* TensorIndex::find(std::string_view name) const noexcept {
+  if (size_ == 0) return nullptr;
+  const std::uint64_t hash = hash_name(name);
+  const std::size_t mask = capacity_ - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.tensor == nullptr) return nullptr;
+    if (s.hash == hash && s.tensor->name() == name) return s.tensor;
+  }
+}
+
+void TensorIndex::place(std::uint64_t hash, Tensor* t) noexcept {
+  const std::size_t mask = capacity_ - 1;
+  std::size_t i = hash & mask;
+  while (slots_[i].tensor != nullptr) i = (i + 1) & mask;
+  slots_[i] = Slot{hash, t};
+}
+
+bool TensorIndex::insert(Tensor* t) {
+  const std::string_view name = t->name();
+  const std::uint64_t hash = hash_name(name);
+  if (capacity_ == 0 || too_full(size_ + 1, capacity_)) grow_to(capacity_ == 0 ? 16 : capacity_ * 2);
+  const std::size_t mask = capacity_ - 1;
+  std::size_t i = hash & mask;
+  for (;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.tensor == nullptr) break;
+    if (s.hash == hash && s.tensor->name() == name) return false;
+  }
+  slots_[i] = Slot{hash, t};
+  ++size_;
+  return true;
+}
+
+bool TensorIndex::erase(const Tensor* t) noexcept {
+  if (size_ == 0) return false;
+  const std::uint64_t hash = hash_name(t->name());
+  const std::size_t mask = capacity_ - 1;
+  std::size_t i = hash & mask;
+  for (;; i = (i + 1) & mask) {
+    if (slots_[i].tensor == nullptr) return false;
+    if (slots_[i].tensor == t) break;
+  }
+  // Backward-shift deletion: pull later members of the run into the hole
+  // when their home slot is at or before it (cyclically).
+  std::size_t hole = i;
+  for (std::size_t j = (hole + 1) & mask;; j = (j + 1) & mask) {
+    const Slot& s = slots_[j];
+    if (s.tensor == nullptr) break;
+    const std::size_t home = s.hash & mask;
+    if (((j - home) & mask) >= ((j - hole) & mask)) {
+      slots_[hole] = s;
+      hole = j;
+    }
+  }
+  slots_[hole] = Slot{0, nullptr};
+  --size_;
+  return true;
+}
+
+void TensorIndex::reserve(std::size_t n) {
+  std::size_t capacity = capacity_ == 0 ? 16 : capacity_;
+  while (too_full(n, capacity)) capacity *= 2;
+  if (capacity != capacity_) grow_to(capacity);
+}
+
+void TensorIndex::grow_to(std::size_t capacity) {
+  std::unique_ptr<Slot[]> old = std::move(slots_);
+  const std::size_t old_capacity = capacity_;
+  slots_ = std::make_unique<Slot[]>(capacity);  // value-initialized: all empty
+  capacity_ = capacity;
+  for (std::size_t i = 0; i < old_capacity; ++i) {
+    if (old[i].tensor != nullptr) place(old[i].hash, old[i].tensor);
+  }
+}
+
+void TensorIndex::clear() noexcept {
+  slots_.reset();
+  capacity_ = 0;
+  size_ = 0;
+}
+
+}  // namespace onnxkit::ir
