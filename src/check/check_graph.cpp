@@ -1,8 +1,11 @@
 // Graph-level rules: names, declared types of inputs and outputs, SSA form and
 // topological order (with cycles named), initializers, graph outputs.
 
+#include <algorithm>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "check/context.h"
 #include "onnxkit/core/error.h"
@@ -20,30 +23,30 @@ std::string quoted(std::string_view what, std::string_view name) {
 }
 
 /// Problems with the type of a declared value; `location` names the value.
-void check_type(Context& cx, const ir::Type& type, const std::string& location, bool require_full) {
+void check_type(Context& cx, const ir::Type& type, const Where& location, bool require_full) {
   using Kind = ir::Type::Kind;
   switch (type.kind) {
     case Kind::kNone:
-      cx.error(location, "the type is empty: it says neither tensor, sequence, map nor optional");
+      cx.error(location(), "the type is empty: it says neither tensor, sequence, map nor optional");
       return;
     case Kind::kTensor:
     case Kind::kSparseTensor:
       if (type.elem_type == DataType::kUndefined) {
-        if (require_full) cx.error(location, "the type has no element type");
+        if (require_full) cx.error(location(), "the type has no element type");
       } else if (!data_type_known(static_cast<std::int32_t>(type.elem_type))) {
-        cx.error(location, "unknown element type " +
+        cx.error(location(), "unknown element type " +
                                std::to_string(static_cast<std::int32_t>(type.elem_type)));
       }
       if (!type.shape) {
         if (require_full) {
-          cx.error(location, "the type has no shape (declare one: a scalar has an empty shape, an "
+          cx.error(location(), "the type has no shape (declare one: a scalar has an empty shape, an "
                              "unknown dim is '?')");
         }
       } else {
         for (std::size_t i = 0; i < type.shape->dims.size(); ++i) {
           const Dim& d = type.shape->dims[i];
           if (d.is_value() && d.value < 0) {
-            cx.error(location, "dim " + std::to_string(i) + " is negative (" +
+            cx.error(location(), "dim " + std::to_string(i) + " is negative (" +
                                    std::to_string(d.value) + ")");
           }
         }
@@ -53,7 +56,7 @@ void check_type(Context& cx, const ir::Type& type, const std::string& location, 
     case Kind::kOptional:
       if (!type.elem) {
         if (require_full) {
-          cx.error(location, std::string("the ") +
+          cx.error(location(), std::string("the ") +
                                  (type.kind == Kind::kSequence ? "sequence" : "optional") +
                                  " type has no element type");
         }
@@ -64,7 +67,7 @@ void check_type(Context& cx, const ir::Type& type, const std::string& location, 
       return;
     case Kind::kMap:
       if (type.key_type == DataType::kUndefined || !type.elem) {
-        if (require_full) cx.error(location, "the map type needs a key type and a value type");
+        if (require_full) cx.error(location(), "the map type needs a key type and a value type");
         return;
       }
       check_type(cx, *type.elem, location, false);
@@ -74,16 +77,16 @@ void check_type(Context& cx, const ir::Type& type, const std::string& location, 
 }
 
 /// A graph input or output: named, and in the main graph fully typed.
-void check_declared(Context& cx, const ir::Tensor& t, const std::string& location,
+void check_declared(Context& cx, const ir::Tensor& t, const Where& location,
                     bool require_type) {
   if (t.name().empty()) {
-    cx.error(location, "the value has no name");
+    cx.error(location(), "the value has no name");
     return;
   }
   const auto& type = t.info().type;
   if (!type) {
     if (require_type) {
-      cx.error(location, "the value has no type (inputs and outputs of the main graph must "
+      cx.error(location(), "the value has no type (inputs and outputs of the main graph must "
                          "declare their type)");
     }
     return;
@@ -92,12 +95,12 @@ void check_declared(Context& cx, const ir::Tensor& t, const std::string& locatio
 }
 
 /// An initializer whose input or value_info declares a type its data does not have.
-void check_initializer_type(Context& cx, const ir::Tensor& t, const std::string& location) {
+void check_initializer_type(Context& cx, const ir::Tensor& t, const Where& location) {
   const ir::TensorData* data = t.data();
   const auto& declared = t.info().type;
   if (data == nullptr || !declared || declared->kind != ir::Type::Kind::kTensor) return;
   if (declared->elem_type != DataType::kUndefined && declared->elem_type != data->data_type) {
-    cx.error(location, "holds " + std::string(data_type_name(data->data_type)) +
+    cx.error(location(), "holds " + std::string(data_type_name(data->data_type)) +
                            " data but is declared as " + ir::type_to_string(*declared));
     return;
   }
@@ -110,7 +113,7 @@ void check_initializer_type(Context& cx, const ir::Tensor& t, const std::string&
     if (!match) {
       Shape actual;
       for (std::int64_t d : data->dims) actual.push_back(Dim::of(d));
-      cx.error(location, "holds data of shape [" + shape_to_string(actual) +
+      cx.error(location(), "holds data of shape [" + shape_to_string(actual) +
                              "] but is declared as " + ir::type_to_string(*declared));
     }
   }
@@ -146,16 +149,89 @@ bool report_unavailable(Context& cx, const ir::Graph& g, const ir::Node& node, c
   return false;
 }
 
-/// The cycle through the graph's nodes, as toposort() names it, or "" when the
-/// nodes can be sorted.
-std::string find_cycle(const ir::Graph& g) {
-  try {
-    auto copy = g.copy();
-    copy->toposort();
-  } catch (const Error& e) {
-    return e.message();
+constexpr std::size_t kNotHere = static_cast<std::size_t>(-1);
+
+/// Tensors of `outer` that a subgraph tree reads (as toposort() counts them).
+void collect_outer_reads(const ir::Graph& sub, const ir::Graph* outer,
+                         std::vector<const ir::Tensor*>& out) {
+  for (const ir::Tensor* t : sub.outputs()) {
+    if (t->graph() == outer) out.push_back(t);
   }
-  return {};
+  for (const auto& node : sub.nodes()) {
+    for (const ir::Tensor* t : node->inputs()) {
+      if (t->graph() == outer) out.push_back(t);
+    }
+    for (const ir::Graph* sg : node->subgraphs()) collect_outer_reads(*sg, outer, out);
+  }
+}
+
+/// The cycle through the graph's nodes, as toposort() names it, or "" when the
+/// nodes can be sorted. The same walk as Graph::toposort() (Kahn, then back
+/// along unsorted producers), on the graph itself: nothing is copied or moved.
+std::string find_cycle(const ir::Graph& g) {
+  const std::size_t n = g.nodes().size();
+  std::unordered_map<const ir::Node*, std::size_t> index;
+  index.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) index.emplace(g.nodes()[i].get(), i);
+  std::vector<std::vector<std::size_t>> deps(n);
+  std::vector<const ir::Tensor*> reads;
+  for (std::size_t i = 0; i < n; ++i) {
+    const ir::Node& node = *g.nodes()[i];
+    reads.assign(node.inputs().begin(), node.inputs().end());
+    if (!node.attributes().empty()) {
+      for (const ir::Graph* sg : node.subgraphs()) collect_outer_reads(*sg, &g, reads);
+    }
+    for (const ir::Tensor* t : reads) {
+      for (const ir::Node* p : t->producers()) {
+        if (p->graph() != &g) continue;
+        auto it = index.find(p);
+        if (it != index.end()) deps[i].push_back(it->second);
+      }
+    }
+    std::sort(deps[i].begin(), deps[i].end());
+    deps[i].erase(std::unique(deps[i].begin(), deps[i].end()), deps[i].end());
+  }
+  std::vector<std::size_t> pending(n);
+  std::vector<std::vector<std::size_t>> users(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    pending[i] = deps[i].size();
+    for (std::size_t j : deps[i]) users[j].push_back(i);
+  }
+  // Which nodes stay unsorted does not depend on the order they are taken in.
+  std::vector<std::size_t> ready;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (pending[i] == 0) ready.push_back(i);
+  }
+  std::size_t sorted = 0;
+  while (!ready.empty()) {
+    const std::size_t i = ready.back();
+    ready.pop_back();
+    ++sorted;
+    for (std::size_t u : users[i]) {
+      if (--pending[u] == 0) ready.push_back(u);
+    }
+  }
+  if (sorted == n) return {};
+  std::size_t at = 0;
+  while (pending[at] == 0) ++at;
+  std::vector<std::size_t> path;
+  std::vector<std::size_t> seen_at(n, kNotHere);
+  while (seen_at[at] == kNotHere) {
+    seen_at[at] = path.size();
+    path.push_back(at);
+    for (std::size_t j : deps[at]) {
+      if (pending[j] != 0) {
+        at = j;
+        break;
+      }
+    }
+  }
+  std::string names;
+  for (std::size_t k = path.size(); k-- > seen_at[at];) {
+    names += g.nodes()[path[k]]->describe() + " → ";
+  }
+  names += g.nodes()[path.back()]->describe();
+  return "cycle: " + names + " (" + std::to_string(n - sorted) + " nodes cannot be ordered)";
 }
 
 }  // namespace
@@ -170,50 +246,60 @@ void Context::check_graph(const ir::Graph& g, const GraphContext& gc) {
   scope.parent = gc.outer;
 
   const bool require_types = gc.is_main && !gc.in_function;
+  {
+    std::size_t names = g.inputs().size() + g.initializers().size() + g.sparse_initializers().size();
+    for (const auto& n : g.nodes()) names += n->outputs().size();
+    scope.names.reserve(names);
+  }
   for (std::size_t i = 0; i < g.inputs().size(); ++i) {
     const ir::Tensor& t = *g.inputs()[i];
-    const std::string where = loc + " › " + quoted("input", t.name());
+    auto where = [&] { return loc + " › " + quoted("input", t.name()); };
     if (!gc.in_function) check_declared(*this, t, where, require_types);
     if (t.name().empty()) {
-      if (gc.in_function) error(where, "the function input has no name");
+      if (gc.in_function) error(where(), "the function input has no name");
       continue;
     }
-    if (!scope.names.insert(t.name()).second) {
-      error(where, "'" + t.name() + "' is listed as a graph input more than once");
+    if (!scope.names.insert(t.name())) {
+      error(where(), "'" + t.name() + "' is listed as a graph input more than once");
     }
   }
   for (const ir::Tensor* t : g.outputs()) {
-    if (!gc.in_function) check_declared(*this, *t, loc + " › " + quoted("output", t->name()), require_types);
+    auto where = [&] { return loc + " › " + quoted("output", t->name()); };
+    if (!gc.in_function) check_declared(*this, *t, where, require_types);
   }
   for (const ir::Tensor* t : g.value_info()) {
-    const std::string where = loc + " › " + quoted("value_info", t->name());
+    auto where = [&] { return loc + " › " + quoted("value_info", t->name()); };
     if (t->name().empty()) {
-      error(where, "the value has no name");
+      error(where(), "the value has no name");
     } else if (t->info().type) {
       check_type(*this, *t->info().type, where, false);
     }
   }
 
   // Initializers: defined before every node.
-  std::unordered_set<std::string_view> input_names(scope.names.begin(), scope.names.end());
+  std::unordered_set<std::string_view> input_names;
+  for (const ir::Tensor* t : g.inputs()) {
+    if (!t->name().empty()) input_names.insert(t->name());
+  }
   std::unordered_set<std::string_view> init_names;
-  auto define_initializer = [&](const ir::Tensor& t, const std::string& where) {
+  init_names.reserve(g.initializers().size() + g.sparse_initializers().size());
+  auto define_initializer = [&](const ir::Tensor& t, const Where& where) {
     if (t.name().empty()) {
-      error(where, "the initializer has no name");
+      error(where(), "the initializer has no name");
       return false;
     }
     if (!init_names.insert(t.name()).second) {
-      error(where, "'" + t.name() + "' is defined by more than one initializer");
+      error(where(), "'" + t.name() + "' is defined by more than one initializer");
     }
     if (ir_version() > 0 && ir_version() <= 3 && input_names.count(t.name()) == 0) {
-      error(where, "in IR version " + std::to_string(ir_version()) +
-                       " an initializer must also be a graph input");
+      error(where(), "in IR version " + std::to_string(ir_version()) +
+                         " an initializer must also be a graph input");
     }
     scope.names.insert(t.name());
     return true;
   };
   for (const ir::Tensor* t : g.initializers()) {
-    const std::string where = loc + " › " + quoted("initializer", t->name());
+    auto where = [&] { return loc + " › " + quoted("initializer", t->name()); };
     if (!define_initializer(*t, where)) continue;
     if (t->data() != nullptr) {
       check_tensor_data(*t->data(), where);
@@ -221,7 +307,7 @@ void Context::check_graph(const ir::Graph& g, const GraphContext& gc) {
     }
   }
   for (const ir::Tensor* t : g.sparse_initializers()) {
-    const std::string where = loc + " › " + quoted("sparse initializer", t->name());
+    auto where = [&] { return loc + " › " + quoted("sparse initializer", t->name()); };
     if (!define_initializer(*t, where)) continue;
     if (t->sparse_data() != nullptr) check_sparse_data(*t->sparse_data(), where);
   }
@@ -248,22 +334,24 @@ void Context::check_graph(const ir::Graph& g, const GraphContext& gc) {
     check_node(node, gc, scope);
     for (const ir::Tensor* out : node.outputs()) {
       if (out->is_empty()) continue;
-      if (scope.defines(out->name())) {
+      // One probe when the name is new (the usual case): the enclosing scopes
+      // first (there are none in the main graph), then insert here.
+      const bool defined = (scope.parent != nullptr && scope.parent->defines(out->name())) ||
+                           !scope.names.insert(out->name());
+      if (defined) {
         std::string what = "'" + out->name() + "' is already defined";
         if (input_names.count(out->name()) != 0) {
           what += " (a graph input)";
         } else if (init_names.count(out->name()) != 0) {
           what += " (an initializer)";
-        } else if (scope.names.count(out->name()) == 0) {
+        } else if (!scope.names.contains(out->name())) {
           what += " in an enclosing graph";
         } else {
           what += " by an earlier node";
         }
         error(node_location(gc, node) + " › " + quoted("output", out->name()),
               what + ": every value must be assigned exactly once (SSA form)");
-        continue;
       }
-      scope.names.insert(out->name());
     }
   }
   if (out_of_order) {

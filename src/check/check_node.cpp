@@ -53,7 +53,7 @@ bool fields_match_type(const ir::Attribute& a) {
 }
 
 /// The rank of a value when known.
-std::optional<std::size_t> rank_of(const std::optional<ir::Type>& type) {
+std::optional<std::size_t> rank_of(const ir::Type* type) {
   if (!type || type->kind != ir::Type::Kind::kTensor || !type->shape) return std::nullopt;
   return type->shape->dims.size();
 }
@@ -70,25 +70,29 @@ void Context::check_node(const ir::Node& node, const GraphContext& gc, const Sco
 
   // Attributes: well-formed on their own, and subgraphs checked in this scope.
   for (const ir::Attribute& a : node.attributes()) {
-    const std::string aloc = where() + " › attribute '" + a.name + "'";
-    if (a.name.empty()) error(aloc, "the attribute has no name");
+    // Built only when something is reported, or for a tensor or subgraph.
+    auto aloc = [&] { return where() + " › attribute '" + a.name + "'"; };
+    if (a.name.empty()) error(aloc(), "the attribute has no name");
     if (a.type == AttributeType::kUndefined && ir_version() >= 2) {
-      error(aloc, "the attribute has no type");
+      error(aloc(), "the attribute has no type");
     } else if (!fields_match_type(a)) {
-      error(aloc, "the attribute is of type " + std::string(ir::attribute_type_name(a.type)) +
+      error(aloc(), "the attribute is of type " + std::string(ir::attribute_type_name(a.type)) +
                       " but holds a value in another field");
     }
     if (!a.ref_attr_name.empty() && !gc.in_function) {
-      error(aloc, "refers to attribute '" + a.ref_attr_name +
+      error(aloc(), "refers to attribute '" + a.ref_attr_name +
                       "' of a calling function, but this node is not inside a function");
     }
-    if (a.t) check_tensor_data(*a.t, aloc);
-    for (const ir::TensorData& t : a.tensors) check_tensor_data(t, aloc);
-    if (a.sparse_tensor) check_sparse_data(*a.sparse_tensor, aloc);
-    for (const ir::SparseTensorData& t : a.sparse_tensors) check_sparse_data(t, aloc);
+    if (a.t || !a.tensors.empty() || a.sparse_tensor || !a.sparse_tensors.empty()) {
+      const std::string at = aloc();
+      if (a.t) check_tensor_data(*a.t, at);
+      for (const ir::TensorData& t : a.tensors) check_tensor_data(t, at);
+      if (a.sparse_tensor) check_sparse_data(*a.sparse_tensor, at);
+      for (const ir::SparseTensorData& t : a.sparse_tensors) check_sparse_data(t, at);
+    }
     auto sub = [&](const ir::Graph& g) {
       GraphContext child;
-      child.location = aloc + " › " + g.describe();
+      child.location = aloc() + " › " + g.describe();
       child.outer = &scope;
       child.is_main = false;
       child.opsets = gc.opsets;
@@ -100,15 +104,15 @@ void Context::check_node(const ir::Node& node, const GraphContext& gc, const Sco
   }
 
   // The schema in force.
-  const std::string domain(schema::canonical_domain(node.domain()));
-  auto opset = gc.opsets->find(domain);
-  if (opset == gc.opsets->end()) {
+  const OpLookup& lookup = lookup_op(node, *gc.opsets);
+  const std::string& domain = lookup.domain;
+  if (!lookup.imported) {
     error(where(), "no opset import for domain '" + domain_label(domain) +
                        "' (add it to the model's opset_import)");
     return;
   }
-  const std::int64_t version = opset->second;
-  const schema::OpSchema* s = registry().find_including_deprecated(domain, node.op_type(), version);
+  const std::int64_t version = lookup.version;
+  const schema::OpSchema* s = lookup.schema;
   if (s == nullptr) {
     if (find_function(domain, node.op_type()) != nullptr) return;  // a model-local function
     if (is_onnx_domain(domain)) {
@@ -137,7 +141,7 @@ void Context::check_node(const ir::Node& node, const GraphContext& gc, const Sco
     return;
   }
 
-  const std::string sname = s->display_name();
+  auto sname = [&] { return s->display_name(); };
 
   // Counts, and absent values where a value is required.
   const auto n_in = static_cast<int>(node.inputs().size());
@@ -148,11 +152,11 @@ void Context::check_node(const ir::Node& node, const GraphContext& gc, const Sco
                                     : std::to_string(lo) + " to " + std::to_string(hi);
   };
   if (n_in < s->min_inputs() || n_in > s->max_inputs()) {
-    error(where(), "has " + std::to_string(n_in) + " inputs; " + sname + " takes " +
+    error(where(), "has " + std::to_string(n_in) + " inputs; " + sname() + " takes " +
                        range(s->min_inputs(), s->max_inputs()));
   }
   if (n_out < s->min_outputs() || n_out > s->max_outputs()) {
-    error(where(), "has " + std::to_string(n_out) + " outputs; " + sname + " gives " +
+    error(where(), "has " + std::to_string(n_out) + " outputs; " + sname() + " gives " +
                        range(s->min_outputs(), s->max_outputs()));
   }
   auto formal = [](const std::vector<schema::FormalParameter>& list,
@@ -164,14 +168,14 @@ void Context::check_node(const ir::Node& node, const GraphContext& gc, const Sco
   for (std::size_t i = 0; i < node.inputs().size(); ++i) {
     const schema::FormalParameter* f = formal(s->inputs, i);
     if (f != nullptr && f->option == schema::FormalOption::kSingle && node.inputs()[i]->is_empty()) {
-      error(where(), "input " + std::to_string(i) + " ('" + f->name + "' of " + sname +
+      error(where(), "input " + std::to_string(i) + " ('" + f->name + "' of " + sname() +
                          ") is required but given as absent (\"\")");
     }
   }
   for (std::size_t i = 0; i < node.outputs().size(); ++i) {
     const schema::FormalParameter* f = formal(s->outputs, i);
     if (f != nullptr && f->option == schema::FormalOption::kSingle && node.outputs()[i]->is_empty()) {
-      error(where(), "output " + std::to_string(i) + " ('" + f->name + "' of " + sname +
+      error(where(), "output " + std::to_string(i) + " ('" + f->name + "' of " + sname() +
                          ") is required but given as absent (\"\")");
     }
   }
@@ -181,47 +185,57 @@ void Context::check_node(const ir::Node& node, const GraphContext& gc, const Sco
     const schema::AttributeSpec* spec = s->attribute(a.name);
     if (spec == nullptr) {
       if (!a.name.starts_with("__")) {
-        error(where() + " › attribute '" + a.name + "'", "unknown attribute for " + sname);
+        error(where() + " › attribute '" + a.name + "'", "unknown attribute for " + sname());
       }
       continue;
     }
     if (a.type != AttributeType::kUndefined && a.type != spec->type) {
       error(where() + " › attribute '" + a.name + "'",
-            "is of type " + std::string(ir::attribute_type_name(a.type)) + ", but " + sname +
+            "is of type " + std::string(ir::attribute_type_name(a.type)) + ", but " + sname() +
                 " expects " + std::string(ir::attribute_type_name(spec->type)));
     }
   }
   for (const schema::AttributeSpec& spec : s->attributes) {
     if (spec.required && node.attribute(spec.name) == nullptr) {
-      error(where(), "required attribute '" + spec.name + "' of " + sname + " is missing");
+      error(where(), "required attribute '" + spec.name + "' of " + sname() + " is missing");
     }
   }
 
   // Type constraints, on every value whose type is known.
-  std::unordered_map<std::string, std::pair<std::string, std::string>> bound;  // param -> (type, who)
+  struct Bound {
+    const std::string* param;  // the formal's type parameter
+    std::string_view type;     // the type string bound to it (stable, see type_text)
+    bool is_input;
+    std::size_t index;
+    const ir::Tensor* tensor;
+  };
+  std::vector<Bound> bound;  // a handful per node: a linear search beats a map
   auto check_value = [&](const ir::Tensor* t, const schema::FormalParameter* f, bool is_input,
                          std::size_t index) {
     if (f == nullptr) return;
-    const auto type = type_of(t);
-    if (!type) return;
-    const std::string ts = schema::type_string(*type);
+    const ir::Type* type = type_of(t);
+    if (type == nullptr) return;
+    const std::string_view ts = type_text(*type);
     if (ts.empty()) return;
-    const std::string who = std::string(is_input ? "input " : "output ") + std::to_string(index) +
-                            " '" + t->name() + "'";
-    const std::vector<std::string> allowed = s->allowed_types(*f);
-    if (std::find(allowed.begin(), allowed.end(), ts) == allowed.end()) {
+    const AllowedTypes& allowed = allowed_types(*s, *f);
+    if (!allowed.contains(ts)) {
       error(where() + " › " + (is_input ? "input '" : "output '") + t->name() + "'",
-            "type " + ts + " is not allowed for " + f->name + " (" + f->type + ") of " + sname +
-                "; allowed: " + join_types(allowed));
+            "type " + std::string(ts) + " is not allowed for " + f->name + " (" + f->type +
+                ") of " + s->display_name() + "; allowed: " + join_types(allowed.list));
       return;
     }
-    if (s->type_constraint(f->type) == nullptr) return;
+    if (!allowed.constrained) return;
     if (f->option == schema::FormalOption::kVariadic && !f->homogeneous) return;
-    auto [it, fresh] = bound.try_emplace(f->type, ts, who);
-    if (!fresh && it->second.first != ts) {
+    auto it = std::find_if(bound.begin(), bound.end(),
+                           [&](const Bound& b) { return *b.param == f->type; });
+    if (it == bound.end()) {
+      bound.push_back({&f->type, ts, is_input, index, t});
+    } else if (it->type != ts) {
+      const std::string who = std::string(it->is_input ? "input " : "output ") +
+                              std::to_string(it->index) + " '" + it->tensor->name() + "'";
       error(where() + " › " + (is_input ? "input '" : "output '") + t->name() + "'",
-            "type " + ts + " differs from " + it->second.second + " (" + it->second.first +
-                "), but " + sname + " binds both to the same type " + f->type);
+            "type " + std::string(ts) + " differs from " + who + " (" + std::string(it->type) +
+                "), but " + s->display_name() + " binds both to the same type " + f->type);
     }
   };
   for (std::size_t i = 0; i < node.inputs().size(); ++i) {

@@ -78,6 +78,53 @@ const ir::Function* Context::find_function(std::string_view domain, std::string_
   return nullptr;
 }
 
+const ir::Type* Context::type_of(const ir::Tensor* t) {
+  if (t == nullptr || t->is_empty()) return nullptr;
+  if (const ir::Type* inferred = analysis_.type(t)) return inferred;
+  if (const auto& declared = t->info().type) return &*declared;
+  if (t->data() == nullptr && t->sparse_data() == nullptr) return nullptr;
+  auto it = other_types_.find(t);
+  if (it == other_types_.end()) it = other_types_.emplace(t, t->type()).first;
+  return it->second ? &*it->second : nullptr;
+}
+
+std::string_view Context::type_text(const ir::Type& type) {
+  if (type.kind == ir::Type::Kind::kTensor) {
+    const auto code = static_cast<std::int32_t>(type.elem_type);
+    auto it = tensor_text_.find(code);
+    if (it == tensor_text_.end()) it = tensor_text_.emplace(code, schema::type_string(type)).first;
+    return it->second;
+  }
+  return *other_text_.insert(schema::type_string(type)).first;
+}
+
+const Context::AllowedTypes& Context::allowed_types(const schema::OpSchema& s,
+                                                    const schema::FormalParameter& f) {
+  auto it = allowed_.find(&f);
+  if (it != allowed_.end()) return it->second;
+  AllowedTypes& a = allowed_[&f];
+  a.list = s.allowed_types(f);
+  for (const std::string& t : a.list) a.set.insert(t);
+  a.constrained = s.type_constraint(f.type) != nullptr;
+  return a;
+}
+
+const Context::OpLookup& Context::lookup_op(
+    const ir::Node& node, const std::unordered_map<std::string, std::int64_t>& opsets) {
+  const OpKey key{&opsets, node.domain(), node.op_type()};
+  auto it = ops_.find(key);
+  if (it != ops_.end()) return it->second;
+  OpLookup op;
+  op.domain = std::string(schema::canonical_domain(node.domain()));
+  auto opset = opsets.find(op.domain);
+  if (opset != opsets.end()) {
+    op.imported = true;
+    op.version = opset->second;
+    op.schema = registry().find_including_deprecated(op.domain, node.op_type(), op.version);
+  }
+  return ops_.emplace(key, std::move(op)).first->second;
+}
+
 std::vector<Problem> Context::run() {
   check_model_fields();
   // Full check, as onnx.checker's full_check: inferred types take part in the

@@ -3,8 +3,11 @@
 // the files that check the model, graphs, nodes and tensors.
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -16,15 +19,91 @@
 
 namespace onnxkit::check::detail {
 
+/// A location built only when a problem is reported: a string, or a callable
+/// giving one (held by reference: it must outlive the call it is passed to).
+class Where {
+ public:
+  Where(const std::string& s) : obj_(&s), call_([](const void* o) { return *static_cast<const std::string*>(o); }) {}
+  template <typename F>
+    requires(!std::is_convertible_v<const F&, std::string> && std::is_invocable_r_v<std::string, const F&>)
+  Where(const F& f)
+      : obj_(&f), call_([](const void* o) -> std::string { return (*static_cast<const F*>(o))(); }) {}
+  std::string operator()() const { return call_(obj_); }
+
+ private:
+  const void* obj_;
+  std::string (*call_)(const void*);
+};
+
+/// A set of names (views of the model's strings), open addressing with the
+/// hash kept beside each view: a lookup touches one slot and, on a hash
+/// match, the name. A graph defines about a name per node, so this is the
+/// checker's hottest structure.
+class NameSet {
+ public:
+  void reserve(std::size_t n) {
+    std::size_t cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    if (cap > slots_.size()) rehash(cap);
+  }
+  /// Adds `name`; false when it was there already.
+  bool insert(std::string_view name) {
+    if (2 * (size_ + 1) > slots_.size()) rehash(slots_.empty() ? 16 : slots_.size() * 2);
+    const std::size_t h = hash(name);
+    Slot* s = probe(name, h);
+    if (s->data != nullptr) return false;
+    *s = Slot{h, name.data() != nullptr ? name.data() : "", name.size()};
+    ++size_;
+    return true;
+  }
+  bool contains(std::string_view name) const {
+    if (slots_.empty()) return false;
+    return probe(name, hash(name))->data != nullptr;
+  }
+
+ private:
+  struct Slot {
+    std::size_t hash = 0;
+    const char* data = nullptr;  // null: empty
+    std::size_t size = 0;
+  };
+  static std::size_t hash(std::string_view name) { return std::hash<std::string_view>{}(name); }
+  Slot* probe(std::string_view name, std::size_t h) const {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.data == nullptr ||
+          (s.hash == h && std::string_view(s.data, s.size) == name)) {
+        return const_cast<Slot*>(&s);
+      }
+    }
+  }
+  void rehash(std::size_t cap) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(cap, Slot{});
+    for (const Slot& s : old) {
+      if (s.data == nullptr) continue;
+      for (std::size_t i = s.hash & (cap - 1);; i = (i + 1) & (cap - 1)) {
+        if (slots_[i].data == nullptr) {
+          slots_[i] = s;
+          break;
+        }
+      }
+    }
+  }
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+};
+
 /// Names defined so far in a graph, seen through to the enclosing graphs'
 /// names that were defined before the node holding the subgraph.
 struct Scope {
   const Scope* parent = nullptr;
-  std::unordered_set<std::string_view> names;
+  NameSet names;
 
   bool defines(std::string_view name) const {
     for (const Scope* s = this; s != nullptr; s = s->parent) {
-      if (s->names.count(name) != 0) return true;
+      if (s->names.contains(name)) return true;
     }
     return false;
   }
@@ -61,20 +140,41 @@ class Context {
   void check_graph(const ir::Graph& graph, const GraphContext& gc);
   void check_node(const ir::Node& node, const GraphContext& gc, const Scope& scope);
   /// A TensorProto: data type, data fields, sizes, external data.
-  void check_tensor_data(const ir::TensorData& data, const std::string& location);
-  void check_sparse_data(const ir::SparseTensorData& data, const std::string& location);
+  void check_tensor_data(const ir::TensorData& data, const Where& location);
+  void check_sparse_data(const ir::SparseTensorData& data, const Where& location);
 
   std::int64_t ir_version() const { return model_.ir_version; }
   const ir::Model& model() const { return model_; }
   const CheckOptions& options() const { return options_; }
   const schema::SchemaRegistry& registry() const { return *registry_; }
 
-  /// The type of a value: inferred (declared types included), or declared.
-  std::optional<ir::Type> type_of(const ir::Tensor* t) const {
-    if (t == nullptr || t->is_empty()) return std::nullopt;
-    if (const ir::Type* inferred = analysis_.type(t)) return *inferred;
-    return t->type();
-  }
+  /// The type of a value: inferred (declared types included), or declared
+  /// (or given by its data). Null when unknown. The pointer stays valid for
+  /// the run.
+  const ir::Type* type_of(const ir::Tensor* t);
+
+  /// schema::type_string(type), kept for the run (so views of it stay valid).
+  std::string_view type_text(const ir::Type& type);
+
+  /// The types a formal parameter allows, looked up once per parameter.
+  struct AllowedTypes {
+    std::vector<std::string> list;
+    std::unordered_set<std::string_view> set;  // views into `list`
+    /// The formal's type is a type parameter of the schema.
+    bool constrained = false;
+    bool contains(std::string_view ts) const { return set.count(ts) != 0; }
+  };
+  const AllowedTypes& allowed_types(const schema::OpSchema& s, const schema::FormalParameter& f);
+
+  /// What a node's (domain, op_type) resolves to under a set of opsets.
+  struct OpLookup {
+    std::string domain;  // canonical
+    bool imported = false;
+    std::int64_t version = 0;
+    const schema::OpSchema* schema = nullptr;
+  };
+  const OpLookup& lookup_op(const ir::Node& node,
+                            const std::unordered_map<std::string, std::int64_t>& opsets);
 
   /// The model-local function (domain, name), or null.
   const ir::Function* find_function(std::string_view domain, std::string_view name) const;
@@ -95,6 +195,29 @@ class Context {
   std::vector<std::unordered_map<std::string, std::int64_t>> function_opsets_;
   std::vector<Problem> problems_;
   infer::Analysis analysis_;
+
+  // Caches. Keys view strings of the model and schemas, which outlive the run.
+  struct OpKey {
+    const void* opsets;
+    std::string_view domain, op;
+    bool operator==(const OpKey&) const = default;
+  };
+  struct OpKeyHash {
+    std::size_t operator()(const OpKey& k) const noexcept {
+      std::size_t h = std::hash<const void*>{}(k.opsets);
+      h ^= std::hash<std::string_view>{}(k.domain) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+      h ^= std::hash<std::string_view>{}(k.op) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+      return h;
+    }
+  };
+  std::unordered_map<OpKey, OpLookup, OpKeyHash> ops_;
+  std::unordered_map<const schema::FormalParameter*, AllowedTypes> allowed_;
+  /// type_text() of tensor types by element type (index: the DataType code).
+  std::unordered_map<std::int32_t, std::string> tensor_text_;
+  /// type_text() of other types (node-based: the strings stay in place).
+  std::unordered_set<std::string> other_text_;
+  /// Types computed for tensors that inference did not reach (function bodies).
+  std::unordered_map<const ir::Tensor*, std::optional<ir::Type>> other_types_;
 };
 
 /// True for the domains whose operators ONNX itself defines: a node there

@@ -22,7 +22,11 @@ int run(const ParsedArgs& args) {
   for (const auto& [name, value] : args.options) {
     if (name == "op-schemas") registry.add_json_file(value);
   }
-  ir::Model model = load_model(args.positionals[0]);
+  // Not freed: the process ends right after, and tearing down a big graph
+  // costs as much as inferring it. A static pointer keeps it reachable.
+  static ir::Model* kept = nullptr;
+  kept = new ir::Model(load_model(args.positionals[0]));
+  ir::Model& model = *kept;
   infer::InferOptions options;
   options.registry = &registry;
   options.data_propagation = !args.has("no-data-prop");

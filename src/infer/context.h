@@ -4,11 +4,13 @@
 // outputs' facts.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "onnxkit/infer/infer.h"
@@ -25,13 +27,18 @@ struct RuleError {
 
 class InferContext {
  public:
+  /// `graph_location` names the graph holding the node; the node's own
+  /// location is built from it only when asked for (issues, subgraphs).
   InferContext(Engine& engine, const ir::Node& node, const schema::OpSchema* schema,
-               std::int64_t opset, std::string location);
+               std::int64_t opset, const std::string& graph_location);
 
   const ir::Node& node() const { return node_; }
   const schema::OpSchema* schema() const { return schema_; }
   std::int64_t opset() const { return opset_; }
-  const std::string& location() const { return location_; }
+  const std::string& location() const {
+    if (!location_) location_ = graph_location_ + " › " + node_.describe();
+    return *location_;
+  }
 
   std::size_t num_inputs() const { return node_.inputs().size(); }
   std::size_t num_outputs() const { return node_.outputs().size(); }
@@ -77,7 +84,8 @@ class InferContext {
   const ir::Node& node_;
   const schema::OpSchema* schema_;
   std::int64_t opset_;
-  std::string location_;
+  const std::string& graph_location_;
+  mutable std::optional<std::string> location_;
   std::vector<std::optional<ValueFacts>> outputs_;
   friend class Engine;
 };
@@ -109,6 +117,8 @@ class Engine {
   /// Records facts of `t` (a node output or subgraph input), merged with its
   /// declared type; contradictions become issues at `location`.
   void assign(const ir::Tensor* t, ValueFacts f, const std::string& location);
+  /// The same, at the location of `cx`'s node (built only for an issue).
+  void assign(const ir::Tensor* t, ValueFacts f, const InferContext& cx);
 
   /// Infers the nodes of `g` in order (a subgraph sees its enclosing graphs' facts).
   void infer_graph(const ir::Graph& g, const std::string& location);
@@ -120,6 +130,24 @@ class Engine {
  private:
   void infer_node(const ir::Node& n, const std::string& graph_location);
   void fallback(InferContext& cx);
+  template <typename Location>
+  void assign_at(const ir::Tensor* t, ValueFacts f, const Location& location);
+
+  /// What a node's (domain, op_type) resolves to: looked up once per pair
+  /// (the opsets are the model's, fixed for the run).
+  struct OpEntry {
+    std::int64_t version = 0;
+    const schema::OpSchema* schema = nullptr;
+    Rule rule = nullptr;
+  };
+  struct OpKeyHash {
+    std::size_t operator()(const std::pair<std::string_view, std::string_view>& k) const noexcept {
+      const std::size_t a = std::hash<std::string_view>{}(k.first);
+      const std::size_t b = std::hash<std::string_view>{}(k.second);
+      return a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
+    }
+  };
+  const OpEntry& op_entry(const ir::Node& n);
 
   const ir::Model& model_;
   InferOptions options_;
@@ -128,6 +156,9 @@ class Engine {
   std::unordered_map<const ir::Tensor*, ValueFacts> facts_;
   std::unordered_set<const ir::Tensor*> no_facts_;
   std::vector<InferIssue> issues_;
+  // Keys view the nodes' own domain and op_type strings (the model is const
+  // and outlives the run).
+  std::unordered_map<std::pair<std::string_view, std::string_view>, OpEntry, OpKeyHash> ops_;
 };
 
 // ---- helpers shared by the rules

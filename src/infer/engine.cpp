@@ -130,12 +130,14 @@ std::optional<std::int64_t> dims_product(const Shape& s, std::size_t begin, std:
 ValueFacts constant_facts(const ir::TensorData& data) {
   ValueFacts f;
   Shape dims;
+  dims.reserve(data.dims.size());
   for (std::int64_t d : data.dims) dims.push_back(Dim::of(d));
-  f.type = ir::Type::tensor(data.data_type, dims);
+  f.type = ir::Type::tensor(data.data_type, std::move(dims));
   const bool integer = data.data_type == DataType::kInt64 || data.data_type == DataType::kInt32;
   if (!integer || data.dims.size() > 1 || data.element_count() > kMaxTrackedValues) return f;
   const std::uint64_t n = data.element_count();
   Shape values;
+  values.reserve(n);
   if (data.data_type == DataType::kInt64 && data.int64_data.size() == n) {
     for (std::int64_t v : data.int64_data) values.push_back(Dim::of(v));
   } else if (data.data_type == DataType::kInt32 && data.int32_data.size() == n) {
@@ -168,12 +170,12 @@ ValueFacts constant_facts(const ir::TensorData& data) {
 // ---------------------------------------------------------------- InferContext
 
 InferContext::InferContext(Engine& engine, const ir::Node& node, const schema::OpSchema* schema,
-                           std::int64_t opset, std::string location)
+                           std::int64_t opset, const std::string& graph_location)
     : engine_(engine),
       node_(node),
       schema_(schema),
       opset_(opset),
-      location_(std::move(location)),
+      graph_location_(graph_location),
       outputs_(node.outputs().size()) {}
 
 bool InferContext::has_input(std::size_t i) const {
@@ -309,46 +311,63 @@ const ValueFacts* Engine::facts(const ir::Tensor* t) {
 }
 
 void Engine::assign(const ir::Tensor* t, ValueFacts f, const std::string& location) {
+  assign_at(t, std::move(f), [&]() -> const std::string& { return location; });
+}
+
+void Engine::assign(const ir::Tensor* t, ValueFacts f, const InferContext& cx) {
+  assign_at(t, std::move(f), [&]() -> const std::string& { return cx.location(); });
+}
+
+template <typename Location>
+void Engine::assign_at(const ir::Tensor* t, ValueFacts f, const Location& location) {
   if (t == nullptr || t->is_empty()) return;
   if (const auto& declared = t->info().type) {
     auto merged = merge_types(*declared, f.type);
     if (auto* msg = std::get_if<std::string>(&merged)) {
-      issue(location + " › output '" + t->name() + "'", *msg);
+      issue(location() + " › output '" + t->name() + "'", *msg);
       f.type = *declared;
     } else {
       f.type = std::get<ir::Type>(std::move(merged));
     }
   }
-  no_facts_.erase(t);
-  facts_[t] = std::move(f);
+  if (!no_facts_.empty()) no_facts_.erase(t);
+  facts_.insert_or_assign(t, std::move(f));
 }
 
 void Engine::infer_graph(const ir::Graph& g, const std::string& location) {
   for (const auto& n : g.nodes()) infer_node(*n, location);
 }
 
-void Engine::infer_node(const ir::Node& n, const std::string& graph_location) {
+const Engine::OpEntry& Engine::op_entry(const ir::Node& n) {
+  const std::pair<std::string_view, std::string_view> key(n.domain(), n.op_type());
+  auto cached = ops_.find(key);
+  if (cached != ops_.end()) return cached->second;
+  OpEntry e;
   const std::string domain(schema::canonical_domain(n.domain()));
   auto opset = opsets_.find(domain);
-  const std::int64_t version = opset == opsets_.end() ? 0 : opset->second;
-  const schema::OpSchema* s =
-      version > 0 ? registry_->find(domain, n.op_type(), version) : nullptr;
-  InferContext cx(*this, n, s, version, graph_location + " › " + n.describe());
-  Rule rule = nullptr;
-  if (s != nullptr && !s->inference.empty()) {
+  e.version = opset == opsets_.end() ? 0 : opset->second;
+  e.schema = e.version > 0 ? registry_->find(domain, n.op_type(), e.version) : nullptr;
+  if (e.schema != nullptr && !e.schema->inference.empty()) {
     const auto& table = rule_table().rules;
-    auto it = table.find(s->inference);
+    auto it = table.find(e.schema->inference);
     if (it == table.end() && domain.empty()) it = table.find(n.op_type());
-    if (it != table.end()) rule = it->second;
+    if (it != table.end()) e.rule = it->second;
   }
+  return ops_.emplace(key, e).first->second;
+}
+
+void Engine::infer_node(const ir::Node& n, const std::string& graph_location) {
+  const OpEntry& op = op_entry(n);
+  const schema::OpSchema* s = op.schema;
+  InferContext cx(*this, n, s, op.version, graph_location);
   try {
-    if (rule != nullptr) rule(cx);
+    if (op.rule != nullptr) op.rule(cx);
   } catch (const RuleError& e) {
     issue(cx.location(), e.message);
   }
   if (s != nullptr) fallback(cx);
   for (std::size_t i = 0; i < n.outputs().size(); ++i) {
-    if (cx.outputs_[i]) assign(n.outputs()[i], std::move(*cx.outputs_[i]), cx.location());
+    if (cx.outputs_[i]) assign(n.outputs()[i], std::move(*cx.outputs_[i]), cx);
   }
 }
 
@@ -394,7 +413,10 @@ void Engine::fallback(InferContext& cx) {
 }
 
 Analysis Engine::run() {
-  if (model_.graph != nullptr) infer_graph(*model_.graph, model_.graph->describe());
+  if (model_.graph != nullptr) {
+    facts_.reserve(model_.graph->owned_tensors().size());
+    infer_graph(*model_.graph, model_.graph->describe());
+  }
   Analysis a;
   a.facts = std::move(facts_);
   a.issues = std::move(issues_);
@@ -418,26 +440,153 @@ void name_unknown_dims(ir::Type& t, std::size_t& counter) {
   }
 }
 
-bool same_type(const std::optional<ir::Type>& a, const ir::Type& b) {
-  return a && ir::type_to_string(*a) == ir::type_to_string(b);
+bool has_unknown_dims(const ir::Type& t) {
+  if (t.elem && has_unknown_dims(*t.elem)) return true;
+  if (!t.shape) return false;
+  for (const Dim& d : t.shape->dims) {
+    if (d.is_unknown()) return true;
+  }
+  return false;
 }
 
-void write_graph(ir::Graph& g, const Analysis& a, std::size_t& counter, InferReport& report) {
-  std::unordered_set<const ir::Tensor*> listed(g.value_info().begin(), g.value_info().end());
-  std::unordered_set<const ir::Tensor*> outputs(g.outputs().begin(), g.outputs().end());
+/// Dims as shape_to_string prints them: equal when printed the same.
+bool same_dim_text(const Dim& a, const Dim& b) {
+  if (a.kind == b.kind) {
+    if (a.is_value()) return a.value == b.value;
+    if (a.is_param()) return a.param == b.param;
+    return true;
+  }
+  if (a.is_unknown() || b.is_unknown()) {
+    const Dim& p = a.is_unknown() ? b : a;
+    return p.is_param() && p.param == "?";
+  }
+  const Dim& v = a.is_value() ? a : b;
+  const Dim& p = a.is_value() ? b : a;
+  return p.param == std::to_string(v.value);
+}
+
+/// Dim names that could print like other dims: empty, or holding a comma.
+bool has_comma_param(const ir::Type& t) {
+  if (t.elem && has_comma_param(*t.elem)) return true;
+  if (!t.shape) return false;
+  for (const Dim& d : t.shape->dims) {
+    if (d.is_param() && (d.param.empty() || d.param.find(',') != std::string::npos)) return true;
+  }
+  return false;
+}
+
+/// type_to_string(a) == type_to_string(b), without building the strings.
+bool same_text(const ir::Type& a, const ir::Type& b) {
+  using K = ir::Type::Kind;
+  if (a.kind != b.kind) return false;  // each kind prints its own form
+  switch (a.kind) {
+    case K::kTensor:
+    case K::kSparseTensor: {
+      if (data_type_name(a.elem_type) != data_type_name(b.elem_type)) return false;
+      if (!a.shape || !b.shape) {
+        // "?" for an unknown rank; a shape prints "?" only as one unknown dim.
+        if (!a.shape && !b.shape) return true;
+        const ir::TypeShape& s = a.shape ? *a.shape : *b.shape;
+        return s.dims.size() == 1 && same_dim_text(s.dims[0], Dim::unknown());
+      }
+      const Shape& x = a.shape->dims;
+      const Shape& y = b.shape->dims;
+      if (x.size() != y.size()) return false;
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        if (!same_dim_text(x[i], y[i])) return false;
+      }
+      return true;
+    }
+    case K::kSequence:
+    case K::kOptional:
+    case K::kMap:
+      if (a.kind == K::kMap && data_type_name(a.key_type) != data_type_name(b.key_type)) return false;
+      if (!a.elem || !b.elem) {
+        if (!a.elem && !b.elem) return true;
+        return ir::type_to_string(a) == ir::type_to_string(b);
+      }
+      return same_text(*a.elem, *b.elem);
+    case K::kOpaque:
+      return ir::type_to_string(a) == ir::type_to_string(b);
+    case K::kNone:
+      return true;
+  }
+  return false;
+}
+
+bool same_type(const std::optional<ir::Type>& a, const ir::Type& b) {
+  if (!a) return false;
+  // Empty dim names or commas inside them can make different dim lists print
+  // alike: compare the text then.
+  if (has_comma_param(*a) || has_comma_param(b)) return ir::type_to_string(*a) == ir::type_to_string(b);
+  return same_text(*a, b);
+}
+
+/// A set of tensors: open addressing, no allocation per element (a graph's
+/// value_info can list a tensor per node).
+class TensorSet {
+ public:
+  explicit TensorSet(std::size_t n) {
+    std::size_t cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    slots_.assign(cap, nullptr);
+  }
+  /// Adds `t`; false when it was there already.
+  bool insert(const ir::Tensor* t) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    const ir::Tensor** s = probe(t);
+    if (*s != nullptr) return false;
+    *s = t;
+    ++size_;
+    return true;
+  }
+  bool contains(const ir::Tensor* t) const { return *const_cast<TensorSet*>(this)->probe(t) != nullptr; }
+
+ private:
+  const ir::Tensor** probe(const ir::Tensor* t) {
+    const std::size_t mask = slots_.size() - 1;
+    auto h = reinterpret_cast<std::uintptr_t>(t);
+    h ^= h >> 17;
+    h *= 0x9e3779b97f4a7c15ULL;
+    for (std::size_t i = (h >> 20) & mask;; i = (i + 1) & mask) {
+      if (slots_[i] == nullptr || slots_[i] == t) return &slots_[i];
+    }
+  }
+  void grow() {
+    std::vector<const ir::Tensor*> old = std::move(slots_);
+    slots_.assign(old.size() * 2, nullptr);
+    size_ = 0;
+    for (const ir::Tensor* t : old) {
+      if (t != nullptr) insert(t);
+    }
+  }
+  std::vector<const ir::Tensor*> slots_;
+  std::size_t size_ = 0;
+};
+
+void write_graph(ir::Graph& g, Analysis& a, std::size_t& counter, InferReport& report) {
+  TensorSet listed(g.value_info().size() + g.nodes().size());
+  for (const ir::Tensor* t : g.value_info()) listed.insert(t);
+  TensorSet outputs(g.outputs().size());
+  for (const ir::Tensor* t : g.outputs()) outputs.insert(t);
   for (const auto& n : g.nodes()) {
     for (ir::Tensor* t : n->outputs()) {
       if (t->is_empty()) continue;
-      const ir::Type* type = a.type(t);
-      if (type == nullptr || type->kind == ir::Type::Kind::kNone) continue;
-      if (type->kind == ir::Type::Kind::kTensor && type->elem_type == DataType::kUndefined) continue;
-      ir::Type written = *type;
-      name_unknown_dims(written, counter);
-      if (!same_type(t->info().type, written)) {
-        t->info().type = std::move(written);
+      auto it = a.facts.find(t);
+      if (it == a.facts.end()) continue;
+      ir::Type& type = it->second.type;
+      if (type.kind == ir::Type::Kind::kNone) continue;
+      if (type.kind == ir::Type::Kind::kTensor && type.elem_type == DataType::kUndefined) continue;
+      // The analysis is ours: its types are moved into the model, not copied.
+      // (Names for unknown dims are numbered in node order, as before.)
+      if (has_unknown_dims(type)) name_unknown_dims(type, counter);
+      if (!same_type(t->info().type, type)) {
+        t->info().type = std::move(type);
+        // A tensor listed twice (two producers) finds its facts gone.
+        a.facts.erase(it);
         ++report.values_typed;
       }
-      if (outputs.count(t) == 0 && listed.insert(t).second) g.value_info().push_back(t);
+      if (!outputs.contains(t) && listed.insert(t)) g.value_info().push_back(t);
     }
     for (ir::Graph* sub : n->subgraphs()) write_graph(*sub, a, counter, report);
   }

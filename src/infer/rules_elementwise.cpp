@@ -25,20 +25,32 @@ void bool_of_input_0(InferContext& cx) { same_shape_as_input_0(cx, DataType::kBo
 
 /// Broadcast of every input; element type of `type_input` (or `elem`).
 void broadcast_rule(InferContext& cx, std::size_t type_input, DataType elem) {
-  std::optional<Shape> shape = Shape{};
-  bool any = false;
+  // The first known shape is only referred to; a copy is made when a second
+  // one is broadcast with it, or at the end.
+  const Shape* first = nullptr;
+  std::optional<Shape> shape;  // the broadcast so far, once two shapes took part
+  bool unknown = false;
   for (std::size_t i = 0; i < cx.num_inputs(); ++i) {
     if (!cx.has_input(i)) continue;
     const Shape* s = cx.input_shape(i);
     if (s == nullptr) {
-      shape.reset();
+      unknown = true;
       break;
     }
-    shape = any ? broadcast(*shape, *s) : *s;
-    any = true;
+    if (first == nullptr) {
+      first = s;
+    } else {
+      shape = broadcast(shape ? *shape : *first, *s);
+    }
   }
   if (elem == DataType::kUndefined) elem = cx.input_elem(type_input);
-  cx.set_tensor(0, elem, any ? shape : std::nullopt);
+  if (unknown || first == nullptr) {
+    cx.set_tensor(0, elem, std::nullopt);
+  } else if (shape) {
+    cx.set_tensor(0, elem, std::move(shape));
+  } else {
+    cx.set_tensor(0, elem, *first);
+  }
 }
 
 /// Arithmetic on tracked values (Shape arithmetic in exported graphs).
@@ -73,7 +85,7 @@ void arithmetic_values(InferContext& cx) {
       out.push_back(Dim::unknown());
     }
   }
-  cx.set_values(0, out);
+  cx.set_values(0, std::move(out));
 }
 
 void arithmetic(InferContext& cx) {

@@ -15,5 +15,9 @@ void register_nn_kernels(KernelRegistry& r);           // kernels_nn.cpp
 void register_reduce_kernels(KernelRegistry& r);       // kernels_reduce.cpp
 void register_loss_kernels(KernelRegistry& r);         // kernels_loss.cpp
 void register_index_kernels(KernelRegistry& r);        // kernels_index.cpp
+void register_attention_kernels(KernelRegistry& r);    // kernels_attention.cpp
+void register_quant_kernels(KernelRegistry& r);        // kernels_quant.cpp
+void register_resize_kernels(KernelRegistry& r);       // kernels_resize.cpp
+void register_gridsample_kernels(KernelRegistry& r);   // kernels_gridsample.cpp
 
 }  // namespace onnxkit::runtime

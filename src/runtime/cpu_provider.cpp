@@ -35,6 +35,10 @@ class CpuProvider final : public Provider {
     register_reduce_kernels(kernels_);
     register_loss_kernels(kernels_);
     register_index_kernels(kernels_);
+    register_attention_kernels(kernels_);
+    register_quant_kernels(kernels_);
+    register_resize_kernels(kernels_);
+    register_gridsample_kernels(kernels_);
   }
   std::string_view name() const override { return "cpu"; }
   const KernelRegistry& kernels() const override { return kernels_; }

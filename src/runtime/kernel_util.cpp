@@ -1,6 +1,7 @@
 #include "runtime/kernel_util.h"
 
 #include <cmath>
+#include <cstdlib>
 
 namespace onnxkit::runtime {
 
@@ -90,6 +91,7 @@ void add_simple(KernelRegistry& r, std::string op, std::int64_t since, std::int6
 }  // namespace onnxkit::runtime
 
 #include "runtime/reference/broadcast.h"
+#include "runtime/reference/minifloat.h"
 
 namespace onnxkit::runtime {
 
@@ -123,6 +125,74 @@ void strided_store(const Value& src, Value& dst, std::int64_t offset, const Dims
       o[p[0]] = in[i];
     });
   });
+}
+
+// ---- small element types
+
+bool is_small_type(DataType t) {
+  switch (t) {
+    case DataType::kFloat8E4M3FN:
+    case DataType::kFloat8E4M3FNUZ:
+    case DataType::kFloat8E5M2:
+    case DataType::kFloat8E5M2FNUZ:
+    case DataType::kFloat8E8M0:
+    case DataType::kFloat4E2M1:
+    case DataType::kInt4:
+    case DataType::kUint4:
+    case DataType::kInt2:
+    case DataType::kUint2: return true;
+    default: return false;
+  }
+}
+
+namespace {
+
+const reference::MinifloatFormat* minifloat_format(DataType t) {
+  switch (t) {
+    case DataType::kFloat8E4M3FN: return &reference::kE4M3FN;
+    case DataType::kFloat8E4M3FNUZ: return &reference::kE4M3FNUZ;
+    case DataType::kFloat8E5M2: return &reference::kE5M2;
+    case DataType::kFloat8E5M2FNUZ: return &reference::kE5M2FNUZ;
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+std::vector<double> small_to_doubles(const Value& x) {
+  const DataType t = x.dtype();
+  const auto bytes = x.bytes();
+  std::vector<double> out(static_cast<std::size_t>(x.size()));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (const auto* f = minifloat_format(t)) {
+      out[i] = reference::minifloat_to_double(std::to_integer<std::uint8_t>(bytes[i]), *f);
+    } else if (t == DataType::kFloat8E8M0) {
+      out[i] = reference::e8m0_to_double(std::to_integer<std::uint8_t>(bytes[i]));
+    } else if (t == DataType::kFloat4E2M1) {
+      out[i] = reference::minifloat_to_double(static_cast<std::uint8_t>(reference::unpack_small(bytes, i, 4, false)), reference::kE2M1);
+    } else {
+      const int bits = t == DataType::kInt4 || t == DataType::kUint4 ? 4 : 2;
+      out[i] = reference::unpack_small(bytes, i, bits, t == DataType::kInt4 || t == DataType::kInt2);
+    }
+  }
+  return out;
+}
+
+void doubles_to_small(const std::vector<double>& v, Value& y, const CastOptions& o) {
+  const DataType t = y.dtype();
+  auto bytes = y.mutable_bytes();
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (const auto* f = minifloat_format(t)) {
+      bytes[i] = static_cast<std::byte>(reference::double_to_minifloat(v[i], *f, o.saturate));
+    } else if (t == DataType::kFloat8E8M0) {
+      bytes[i] = static_cast<std::byte>(reference::double_to_e8m0(v[i], o.e8m0_rounding, o.saturate));
+    } else if (t == DataType::kFloat4E2M1) {
+      reference::pack_small(bytes, i, 4, reference::double_to_minifloat(v[i], reference::kE2M1, true));
+    } else {
+      const int bits = t == DataType::kInt4 || t == DataType::kUint4 ? 4 : 2;
+      reference::pack_small(bytes, i, bits, reference::double_to_small_int(v[i], bits));
+    }
+  }
 }
 
 }  // namespace onnxkit::runtime

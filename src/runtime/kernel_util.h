@@ -11,6 +11,7 @@
 #include "onnxkit/runtime/kernel.h"
 #include "onnxkit/runtime/value.h"
 #include "runtime/reference/half.h"
+#include "runtime/reference/minifloat.h"
 
 namespace onnxkit::runtime {
 
@@ -158,5 +159,23 @@ Value strided_copy(const Value& src, const Dims& out, std::int64_t offset, const
 
 /// Writes `src` into `dst` at `offset` with dst `strides` (the inverse walk).
 void strided_store(const Value& src, Value& dst, std::int64_t offset, const Dims& strides);
+
+// ---- element types of one byte or less that are not C++ types: float8
+// (E4M3FN, E4M3FNUZ, E5M2, E5M2FNUZ, E8M0), float4 E2M1, int4/uint4,
+// int2/uint2. Kernels convert them through double.
+
+/// True for the types above.
+bool is_small_type(DataType t);
+
+/// Options of a conversion to a small type.
+struct CastOptions {
+  bool saturate = true;  ///< float8: out-of-range values clamp (else Inf/NaN)
+  reference::E8M0Rounding e8m0_rounding = reference::E8M0Rounding::kUp;
+};
+
+/// The elements of a small-type tensor as doubles.
+std::vector<double> small_to_doubles(const Value& x);
+/// Writes `v` into small-type tensor `y` (integers: truncated and wrapped).
+void doubles_to_small(const std::vector<double>& v, Value& y, const CastOptions& o);
 
 }  // namespace onnxkit::runtime

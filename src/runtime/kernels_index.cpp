@@ -1,5 +1,6 @@
 // Index-driven ops: Trilu, CumSum, CumProd, OneHot, EyeLike, Compress,
-// TopK, ScatterElements, ScatterND, GatherND.
+// TopK, ScatterElements (and the older Scatter), ScatterND, GatherND,
+// DepthToSpace, SpaceToDepth, NonZero, ReverseSequence.
 
 #include <algorithm>
 #include <cmath>
@@ -422,6 +423,108 @@ std::unique_ptr<Kernel> gather_nd_prepare(const KernelInfo& info) {
   });
 }
 
+// ---- DepthToSpace / SpaceToDepth on (N, C, H, W) with block size b.
+// DepthToSpace: y[n, c, h*b+i, w*b+j] = x[n, (i*b+j)*C' + c, h, w] (DCR) or
+// x[n, c*b*b + i*b + j, h, w] (CRD). SpaceToDepth is the DCR inverse.
+
+template <bool kToSpace>
+std::unique_ptr<Kernel> depth_space_prepare(const KernelInfo& info) {
+  const std::int64_t b = info.attr_int("blocksize", 0);
+  const bool crd = info.attr_string("mode", "DCR") == "CRD";
+  if (b <= 0) info.fail("blocksize must be positive");
+  return make_kernel([=](KernelContext& ctx) {
+    const Value& x = ctx.required_input(kData);
+    if (x.rank() != 4) fail("", "expected a 4-D input, got " + x.describe());
+    const std::int64_t n = x.dims()[0], c = x.dims()[1], h = x.dims()[2], w = x.dims()[3];
+    if (kToSpace && c % (b * b) != 0) fail("", "channels must be divisible by blocksize^2");
+    if (!kToSpace && (h % b != 0 || w % b != 0)) fail("", "height and width must be divisible by blocksize");
+    // (small side: channels cs, spatial hs x ws) <-> (big side: channels cs*b*b)
+    const std::int64_t cs = kToSpace ? c / (b * b) : c;
+    const std::int64_t hs = kToSpace ? h : h / b, ws = kToSpace ? w : w / b;
+    const Dims out = kToSpace ? Dims{n, cs, h * b, w * b} : Dims{n, c * b * b, hs, ws};
+    Value& y = ctx.output(kOutput, x.dtype(), out);
+    visit_storage(x.dtype(), [&](auto tag) {
+      using S = typename decltype(tag)::type;
+      const auto src = elements<S>(x);
+      auto dst = mutable_elements<S>(y);
+      for (std::int64_t ni = 0; ni < n; ++ni) {
+        for (std::int64_t ci = 0; ci < cs; ++ci) {
+          for (std::int64_t hi = 0; hi < hs; ++hi) {
+            for (std::int64_t wi = 0; wi < ws; ++wi) {
+              for (std::int64_t i = 0; i < b; ++i) {
+                for (std::int64_t j = 0; j < b; ++j) {
+                  const std::int64_t deep = crd ? ci * b * b + i * b + j : (i * b + j) * cs + ci;
+                  const auto deep_at = static_cast<std::size_t>(((ni * cs * b * b + deep) * hs + hi) * ws + wi);
+                  const auto flat_at = static_cast<std::size_t>(((ni * cs + ci) * hs * b + hi * b + i) * ws * b + wi * b + j);
+                  if constexpr (kToSpace) dst[flat_at] = src[deep_at];
+                  else dst[deep_at] = src[flat_at];
+                }
+              }
+            }
+          }
+        }
+      }
+    });
+  });
+}
+
+// ---- NonZero: the indices (rank, count) of the non-zero elements, row-major.
+void nonzero(KernelContext& ctx) {
+  const Value& x = ctx.required_input(kData);
+  std::vector<std::int64_t> hits;
+  visit_numeric_or_bool(x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const auto s = x.span<T>();
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (static_cast<compute_t<T>>(s[i]) != compute_t<T>(0)) hits.push_back(static_cast<std::int64_t>(i));
+    }
+  });
+  const auto rank = static_cast<std::int64_t>(x.rank());
+  const auto count = static_cast<std::int64_t>(hits.size());
+  Value& y = ctx.output(kOutput, DataType::kInt64, {rank, count});
+  auto dst = y.mutable_span<std::int64_t>();
+  const Dims st = strides_of(x.dims());
+  for (std::int64_t k = 0; k < count; ++k) {
+    std::int64_t rem = hits[static_cast<std::size_t>(k)];
+    for (std::int64_t d = 0; d < rank; ++d) {
+      dst[static_cast<std::size_t>(d * count + k)] = rem / st[static_cast<std::size_t>(d)];
+      rem %= st[static_cast<std::size_t>(d)];
+    }
+  }
+}
+
+// ---- ReverseSequence: reverses the first sequence_lens[b] steps along
+// time_axis, for each b along batch_axis.
+std::unique_ptr<Kernel> reverse_sequence_prepare(const KernelInfo& info) {
+  const std::int64_t batch_axis = info.attr_int("batch_axis", 1);
+  const std::int64_t time_axis = info.attr_int("time_axis", 0);
+  return make_kernel([=](KernelContext& ctx) {
+    const Value& x = ctx.required_input(kData);
+    const std::vector<std::int64_t> lens = to_int64_vector(ctx.required_input(1));
+    const auto rank = static_cast<std::int64_t>(x.rank());
+    const auto ba = static_cast<std::size_t>(normalize_axis(batch_axis, rank));
+    const auto ta = static_cast<std::size_t>(normalize_axis(time_axis, rank));
+    const Dims st = strides_of(x.dims());
+    Value& y = ctx.output(kOutput, x.dtype(), x.dims());
+    visit_storage(x.dtype(), [&](auto tag) {
+      using S = typename decltype(tag)::type;
+      const auto src = elements<S>(x);
+      auto dst = mutable_elements<S>(y);
+      Dims idx(x.rank(), 0);
+      for (std::size_t e = 0; e < src.size(); ++e) {
+        const std::int64_t len = lens.at(static_cast<std::size_t>(idx[ba]));
+        std::int64_t from = static_cast<std::int64_t>(e);
+        if (idx[ta] < len) from += (len - 1 - 2 * idx[ta]) * st[ta];
+        dst[e] = src[static_cast<std::size_t>(from)];
+        for (std::size_t d = x.rank(); d-- > 0;) {
+          if (++idx[d] < x.dims()[d]) break;
+          idx[d] = 0;
+        }
+      }
+    });
+  });
+}
+
 void add_def(KernelRegistry& r, std::string op, std::int64_t since, PrepareFn prepare, std::vector<TypeRule> types = {}) {
   KernelDef def;
   def.op = std::move(op);
@@ -441,9 +544,14 @@ void register_index_kernels(KernelRegistry& r) {
   add_def(r, "EyeLike", 9, eyelike_prepare);
   add_def(r, "Compress", 9, compress_prepare);
   add_def(r, "TopK", 1, topk_prepare, {TypeRule{kData, numeric_types()}});
+  add_def(r, "Scatter", 9, scatter_elements_prepare);
   add_def(r, "ScatterElements", 11, scatter_elements_prepare);
   add_def(r, "ScatterND", 11, scatter_nd_prepare);
   add_def(r, "GatherND", 11, gather_nd_prepare);
+  add_def(r, "DepthToSpace", 1, depth_space_prepare<true>);
+  add_def(r, "SpaceToDepth", 1, depth_space_prepare<false>);
+  add_def(r, "NonZero", 9, [](const KernelInfo&) { return make_kernel(nonzero); });
+  add_def(r, "ReverseSequence", 10, reverse_sequence_prepare);
 }
 
 }  // namespace onnxkit::runtime

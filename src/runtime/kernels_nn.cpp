@@ -1,6 +1,6 @@
 // Neural-network ops: Conv, MaxPool, AveragePool, GlobalAveragePool,
 // GlobalMaxPool, BatchNormalization (inference), InstanceNormalization,
-// LayerNormalization.
+// LayerNormalization, RMSNormalization, LpNormalization, ConvTranspose, Swish.
 
 #include <algorithm>
 #include <cmath>
@@ -388,6 +388,170 @@ std::unique_ptr<Kernel> rmsnorm_prepare(const KernelInfo& info) {
   });
 }
 
+// ConvTranspose: each input element scatters W's kernel into the output at
+// i * stride + k * dilation - pad_begin. Output size from output_shape,
+// auto_pad or pads (with output_padding).
+std::unique_ptr<Kernel> convtranspose_prepare(const KernelInfo& info) {
+  const std::int64_t group = info.attr_int("group", 1);
+  const std::vector<std::int64_t> kernel_attr = info.attr_ints("kernel_shape");
+  const std::vector<std::int64_t> strides_attr = info.attr_ints("strides");
+  const std::vector<std::int64_t> dilations_attr = info.attr_ints("dilations");
+  const std::vector<std::int64_t> pads_attr = info.attr_ints("pads");
+  const std::vector<std::int64_t> output_padding_attr = info.attr_ints("output_padding");
+  const std::vector<std::int64_t> output_shape_attr = info.attr_ints("output_shape");
+  const std::string auto_pad = info.attr_string("auto_pad", "NOTSET");
+  return make_kernel([=](KernelContext& ctx) {
+    const Value& x = ctx.required_input(kX);
+    const Value& w = ctx.required_input(kW);
+    const Value* b = ctx.input(kBias);
+    if (x.rank() < 3 || w.rank() != x.rank()) fail("", "ConvTranspose needs X (N,C,...) and W of the same rank, got " + x.describe() + " and " + w.describe());
+    const std::size_t nd = x.rank() - 2;
+    const std::int64_t batch = x.dims()[0], in_ch = x.dims()[1];
+    if (group <= 0 || in_ch % group != 0 || w.dims()[0] != in_ch) fail("", "channels do not fit group: X " + x.describe() + ", W " + w.describe());
+    const std::int64_t out_per_group = w.dims()[1];
+    const std::int64_t out_ch = out_per_group * group;
+    const std::int64_t in_per_group = in_ch / group;
+    auto pick = [](const std::vector<std::int64_t>& v, std::size_t d, std::int64_t fallback) {
+      return v.size() > d ? v[d] : fallback;
+    };
+    Dims kernel(nd), stride(nd), dil(nd), pad_begin(nd), out(nd), in(nd);
+    for (std::size_t d = 0; d < nd; ++d) {
+      in[d] = x.dims()[d + 2];
+      kernel[d] = pick(kernel_attr, d, w.dims()[d + 2]);
+      stride[d] = pick(strides_attr, d, 1);
+      dil[d] = pick(dilations_attr, d, 1);
+      const std::int64_t out_pad = pick(output_padding_attr, d, 0);
+      const std::int64_t full = stride[d] * (in[d] - 1) + out_pad + (kernel[d] - 1) * dil[d] + 1;
+      const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
+      if (!output_shape_attr.empty() || same) {
+        out[d] = !output_shape_attr.empty() ? output_shape_attr[output_shape_attr.size() - nd + d] : in[d] * stride[d];
+        const std::int64_t total = std::max<std::int64_t>(full - out[d], 0);
+        pad_begin[d] = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      } else {
+        pad_begin[d] = pick(pads_attr, d, 0);
+        out[d] = full - pad_begin[d] - pick(pads_attr, d + nd, 0);
+      }
+    }
+    Dims out_dims{batch, out_ch};
+    out_dims.insert(out_dims.end(), out.begin(), out.end());
+    Value& y = ctx.output(kOutput, x.dtype(), out_dims);
+    std::int64_t in_size = 1, out_size = 1, k_size = 1;
+    for (std::size_t d = 0; d < nd; ++d) {
+      in_size *= in[d];
+      out_size *= out[d];
+      k_size *= kernel[d];
+    }
+    visit_float(x.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      using C = compute_t<T>;
+      const auto xv = widen<T>(x);
+      const auto wv = widen<T>(w);
+      std::vector<double> acc(static_cast<std::size_t>(y.size()), 0.0);
+      std::vector<std::int64_t> ii(nd), kk(nd);
+      for (std::int64_t n = 0; n < batch; ++n) {
+        for (std::int64_t ic = 0; ic < in_ch; ++ic) {
+          const std::int64_t g = ic / in_per_group;
+          std::fill(ii.begin(), ii.end(), 0);
+          for (std::int64_t i = 0; i < in_size; ++i) {
+            const double xval = static_cast<double>(xv[static_cast<std::size_t>((n * in_ch + ic) * in_size + i)]);
+            std::fill(kk.begin(), kk.end(), 0);
+            for (std::int64_t k = 0; k < k_size; ++k) {
+              std::int64_t off = 0;
+              bool inside = true;
+              for (std::size_t d = 0; d < nd; ++d) {
+                const std::int64_t o = ii[d] * stride[d] + kk[d] * dil[d] - pad_begin[d];
+                if (o < 0 || o >= out[d]) inside = false;
+                off = off * out[d] + o;
+              }
+              if (inside) {
+                for (std::int64_t m = 0; m < out_per_group; ++m) {
+                  const double wval = static_cast<double>(wv[static_cast<std::size_t>((ic * out_per_group + m) * k_size + k)]);
+                  acc[static_cast<std::size_t>((n * out_ch + g * out_per_group + m) * out_size + off)] += xval * wval;
+                }
+              }
+              for (std::size_t d = nd; d-- > 0;) {
+                if (++kk[d] < kernel[d]) break;
+                kk[d] = 0;
+              }
+            }
+            for (std::size_t d = nd; d-- > 0;) {
+              if (++ii[d] < in[d]) break;
+              ii[d] = 0;
+            }
+          }
+        }
+      }
+      auto dst = y.mutable_span<T>();
+      for (std::int64_t n = 0; n < batch; ++n) {
+        for (std::int64_t oc = 0; oc < out_ch; ++oc) {
+          const double bias = b != nullptr ? static_cast<double>(static_cast<C>(b->span<T>()[static_cast<std::size_t>(oc)])) : 0.0;
+          for (std::int64_t o = 0; o < out_size; ++o) {
+            const auto at = static_cast<std::size_t>((n * out_ch + oc) * out_size + o);
+            dst[at] = static_cast<T>(static_cast<C>(acc[at] + bias));
+          }
+        }
+      }
+    });
+  });
+}
+
+// LpNormalization: x / (sum |x|^p)^(1/p) along `axis` (p is 1 or 2).
+std::unique_ptr<Kernel> lpnorm_prepare(const KernelInfo& info) {
+  const std::int64_t axis_attr = info.attr_int("axis", -1);
+  const std::int64_t p = info.attr_int("p", 2);
+  if (p != 1 && p != 2) info.fail("p must be 1 or 2, got " + std::to_string(p));
+  return make_kernel([=](KernelContext& ctx) {
+    const Value& x = ctx.required_input(kX);
+    const auto axis = static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
+    std::int64_t outer = 1, inner = 1;
+    for (std::size_t i = 0; i < axis; ++i) outer *= x.dims()[i];
+    for (std::size_t i = axis + 1; i < x.rank(); ++i) inner *= x.dims()[i];
+    const std::int64_t len = x.dims()[axis];
+    Value& y = ctx.output(kOutput, x.dtype(), x.dims());
+    visit_float(x.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      using C = compute_t<T>;
+      const auto src = x.span<T>();
+      auto dst = y.mutable_span<T>();
+      for (std::int64_t o = 0; o < outer; ++o) {
+        for (std::int64_t in = 0; in < inner; ++in) {
+          auto at = [&](std::int64_t k) { return static_cast<std::size_t>((o * len + k) * inner + in); };
+          double norm = 0;
+          for (std::int64_t k = 0; k < len; ++k) {
+            const double v = static_cast<double>(static_cast<C>(src[at(k)]));
+            norm += p == 1 ? std::fabs(v) : v * v;
+          }
+          if (p == 2) norm = std::sqrt(norm);
+          for (std::int64_t k = 0; k < len; ++k) {
+            // A zero vector stays zero (not 0/0).
+            const double v = static_cast<double>(static_cast<C>(src[at(k)]));
+            dst[at(k)] = static_cast<T>(static_cast<C>(norm == 0 ? 0.0 : v / norm));
+          }
+        }
+      }
+    });
+  });
+}
+
+// Swish: x * sigmoid(alpha * x).
+std::unique_ptr<Kernel> swish_prepare(const KernelInfo& info) {
+  const double alpha = info.attr_float("alpha", 1.0f);
+  return make_kernel([alpha](KernelContext& ctx) {
+    const Value& x = ctx.required_input(kX);
+    Value& y = ctx.output(kOutput, x.dtype(), x.dims());
+    visit_float(x.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      using C = compute_t<T>;
+      const auto src = x.span<T>();
+      auto dst = y.mutable_span<T>();
+      for (std::size_t i = 0; i < src.size(); ++i) {
+        const double v = static_cast<double>(static_cast<C>(src[i]));
+        dst[i] = static_cast<T>(static_cast<C>(v / (1.0 + std::exp(-alpha * v))));
+      }
+    });
+  });
+}
+
 void add_def(KernelRegistry& r, std::string op, std::int64_t since, PrepareFn prepare, std::vector<TypeRule> types) {
   KernelDef def;
   def.op = std::move(op);
@@ -402,6 +566,7 @@ void add_def(KernelRegistry& r, std::string op, std::int64_t since, PrepareFn pr
 void register_nn_kernels(KernelRegistry& r) {
   const std::vector<TypeRule> floats{TypeRule{kX, kFloatTypes}};
   add_def(r, "Conv", 1, conv_prepare, floats);
+  add_def(r, "ConvTranspose", 1, convtranspose_prepare, floats);
   add_def(r, "MaxPool", 1, [](const KernelInfo& i) { return pool_prepare(i, PoolKind::kMax); }, {TypeRule{kX, numeric_types()}});
   add_def(r, "AveragePool", 1, [](const KernelInfo& i) { return pool_prepare(i, PoolKind::kAverage); }, floats);
   add_def(r, "LpPool", 2, [](const KernelInfo& i) { return pool_prepare(i, PoolKind::kLp); }, floats);
@@ -411,6 +576,8 @@ void register_nn_kernels(KernelRegistry& r) {
   add_def(r, "InstanceNormalization", 6, instancenorm_prepare, floats);
   add_def(r, "LayerNormalization", 17, layernorm_prepare, floats);
   add_def(r, "RMSNormalization", 23, rmsnorm_prepare, floats);
+  add_def(r, "LpNormalization", 1, lpnorm_prepare, floats);
+  add_def(r, "Swish", 24, swish_prepare, floats);
 }
 
 }  // namespace onnxkit::runtime

@@ -10,6 +10,7 @@
 
 #include "runtime/cpu_kernels.h"
 #include "runtime/kernel_util.h"
+#include "runtime/reference/minifloat.h"
 #include "runtime/reference/broadcast.h"
 
 namespace onnxkit::runtime {
@@ -329,12 +330,41 @@ To convert(From v) {
   }
 }
 
-void cast_value(const Value& x, DataType to, KernelContext& ctx) {
+/// Cast where either side is a small type: through double.
+void cast_small(const Value& x, Value& y, const CastOptions& o) {
+  std::vector<double> v;
+  if (is_small_type(x.dtype())) {
+    v = small_to_doubles(x);
+  } else if (x.dtype() == DataType::kString) {
+    for (const std::string& s : x.string_data()) v.push_back(std::strtod(s.c_str(), nullptr));
+  } else {
+    visit_numeric_or_bool(x.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      for (const T e : x.span<T>()) v.push_back(static_cast<double>(static_cast<compute_t<T>>(e)));
+    });
+  }
+  if (is_small_type(y.dtype())) {
+    doubles_to_small(v, y, o);
+    return;
+  }
+  if (y.dtype() == DataType::kString) fail("", "Cast from " + std::string(data_type_name(x.dtype())) + " to string is not supported");
+  visit_numeric_or_bool(y.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    auto dst = y.mutable_span<T>();
+    for (std::size_t i = 0; i < v.size(); ++i) dst[i] = convert<T>(v[i]);
+  });
+}
+
+void cast_value(const Value& x, DataType to, KernelContext& ctx, const CastOptions& options = {}) {
   if (x.dtype() == to) {
     ctx.set_output(kOutput, x);
     return;
   }
   Value& y = ctx.output(kOutput, to, x.dims());
+  if (is_small_type(x.dtype()) || is_small_type(to)) {
+    cast_small(x, y, options);
+    return;
+  }
   if (x.dtype() == DataType::kString || to == DataType::kString) {
     if (to == DataType::kString) {
       auto dst = y.mutable_string_data();
@@ -380,13 +410,30 @@ void cast_value(const Value& x, DataType to, KernelContext& ctx) {
   });
 }
 
+CastOptions cast_options(const KernelInfo& info) {
+  CastOptions o;
+  o.saturate = info.attr_int("saturate", 1) != 0;
+  const std::string mode = info.attr_string("round_mode", "up");
+  if (mode == "up") o.e8m0_rounding = reference::E8M0Rounding::kUp;
+  else if (mode == "down") o.e8m0_rounding = reference::E8M0Rounding::kDown;
+  else if (mode == "nearest") o.e8m0_rounding = reference::E8M0Rounding::kNearest;
+  else info.fail("round_mode must be 'up', 'down' or 'nearest', got '" + mode + "'");
+  return o;
+}
+
 std::unique_ptr<Kernel> cast_prepare(const KernelInfo& info) {
   const auto to = static_cast<DataType>(info.attr_int("to", 0));
   const auto& ok = all_plain_types();
-  if (std::find(ok.begin(), ok.end(), to) == ok.end()) {
+  if (std::find(ok.begin(), ok.end(), to) == ok.end() && !is_small_type(to)) {
     info.fail("Cast to " + std::string(data_type_name(to)) + " is not supported yet");
   }
-  return make_kernel([to](KernelContext& ctx) { cast_value(ctx.required_input(kData), to, ctx); });
+  const CastOptions o = cast_options(info);
+  return make_kernel([to, o](KernelContext& ctx) { cast_value(ctx.required_input(kData), to, ctx, o); });
+}
+
+std::unique_ptr<Kernel> castlike_prepare(const KernelInfo& info) {
+  const CastOptions o = cast_options(info);
+  return make_kernel([o](KernelContext& ctx) { cast_value(ctx.required_input(kData), ctx.required_input(1).dtype(), ctx, o); });
 }
 
 std::unique_ptr<Kernel> dropout_prepare(const KernelInfo& info) {
@@ -451,8 +498,7 @@ void register_tensor_kernels(KernelRegistry& r) {
   add_def(r, "Cast", 6, cast_prepare);
   add_def(r, "Dropout", 7, dropout_prepare);
   add_simple(r, "Tile", 6, kLatestVersion, tile);
-  add_simple(r, "CastLike", 15, kLatestVersion,
-             [](KernelContext& ctx) { cast_value(ctx.required_input(kData), ctx.required_input(1).dtype(), ctx); });
+  add_def(r, "CastLike", 15, castlike_prepare);
 }
 
 }  // namespace onnxkit::runtime
