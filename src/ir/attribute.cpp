@@ -9,6 +9,35 @@ Attribute::~Attribute() = default;
 Attribute::Attribute(Attribute&&) noexcept = default;
 Attribute& Attribute::operator=(Attribute&&) noexcept = default;
 
+Attribute Attribute::copy_values() const {
+  Attribute c;
+  c.name = name;
+  c.type = type;
+  c.ref_attr_name = ref_attr_name;
+  c.doc_string = doc_string;
+  c.f = f;
+  c.i = i;
+  c.s = s;
+  if (t) c.t = std::make_unique<TensorData>(*t);
+  if (sparse_tensor) c.sparse_tensor = std::make_unique<SparseTensorData>(*sparse_tensor);
+  if (tp) c.tp = std::make_unique<Type>(*tp);
+  c.floats = floats;
+  c.ints = ints;
+  c.strings = strings;
+  c.tensors = tensors;
+  c.sparse_tensors = sparse_tensors;
+  c.type_protos = type_protos;
+  c.extras = extras;
+  return c;
+}
+
+Attribute Attribute::clone() const {
+  Attribute c = copy_values();
+  if (g) c.g = g->copy();
+  for (const auto& sub : graphs) c.graphs.push_back(sub->copy());
+  return c;
+}
+
 std::string_view attribute_type_name(AttributeType t) {
   switch (t) {
     case AttributeType::kFloat: return "float";

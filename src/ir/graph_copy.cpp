@@ -23,29 +23,6 @@ std::vector<Tensor*> mapped(const Graph::TensorMap& map, const std::vector<Tenso
   return out;
 }
 
-// Everything but the graphs, which need the copy's parent and the tensor map.
-Attribute copy_attribute_values(const Attribute& a) {
-  Attribute c;
-  c.name = a.name;
-  c.type = a.type;
-  c.ref_attr_name = a.ref_attr_name;
-  c.doc_string = a.doc_string;
-  c.f = a.f;
-  c.i = a.i;
-  c.s = a.s;
-  if (a.t) c.t = std::make_unique<TensorData>(*a.t);
-  if (a.sparse_tensor) c.sparse_tensor = std::make_unique<SparseTensorData>(*a.sparse_tensor);
-  if (a.tp) c.tp = std::make_unique<Type>(*a.tp);
-  c.floats = a.floats;
-  c.ints = a.ints;
-  c.strings = a.strings;
-  c.tensors = a.tensors;
-  c.sparse_tensors = a.sparse_tensors;
-  c.type_protos = a.type_protos;
-  c.extras = a.extras;
-  return c;
-}
-
 }  // namespace
 
 std::unique_ptr<Graph> Graph::copy() const {
@@ -86,7 +63,7 @@ void Graph::copy_into(Graph& dst, TensorMap& map) const {
     for (Tensor* t : node->outputs_) n->add_output(mapped(map, t));
     n->attrs_.reserve(node->attrs_.size());
     for (const Attribute& a : node->attrs_) {
-      Attribute c = copy_attribute_values(a);
+      Attribute c = a.copy_values();
       if (a.g) c.g = a.g->copy(&dst, map);
       c.graphs.reserve(a.graphs.size());
       for (const auto& g : a.graphs) c.graphs.push_back(g->copy(&dst, map));
@@ -145,7 +122,7 @@ Model Model::copy() const {
     c.doc_string = f.doc_string;
     c.attribute = f.attribute;
     for (const Attribute& a : f.attribute_proto) {
-      Attribute ac = copy_attribute_values(a);
+      Attribute ac = a.copy_values();
       // Default values of function attributes hold no graphs in practice;
       // copy any as standalone graphs.
       if (a.g) ac.g = a.g->copy();

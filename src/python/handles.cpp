@@ -4,7 +4,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "attribute_clone.h"
 
 namespace onnxkit::python {
 namespace {
@@ -345,7 +344,7 @@ GhostsPtr snapshot_handles(const std::shared_ptr<Root>& root) {
     if (auto* nh = dynamic_cast<NodeHandle*>(h)) {
       const ir::Node* n = nh->get();
       Ghosts::NodeGhost g{h, n->op_type(), n->domain(), n->name(), n->doc_string(), {}};
-      for (const ir::Attribute& a : n->attributes()) g.attrs.push_back(clone_attribute(a));
+      for (const ir::Attribute& a : n->attributes()) g.attrs.push_back(a.clone());
       ghosts->nodes.push_back(std::move(g));
     } else if (auto* th = dynamic_cast<TensorHandle*>(h)) {
       const ir::Tensor* t = th->get();

@@ -67,6 +67,12 @@ struct Attribute {
   Attribute(const Attribute&) = delete;
   Attribute& operator=(const Attribute&) = delete;
 
+  /// A copy of every field except the graphs (`g`, `graphs`), which need a
+  /// parent graph and a tensor map (Graph::copy does that). Weights are shared.
+  Attribute copy_values() const;
+  /// A deep copy: copy_values() plus copies of the graphs, with the same parents.
+  Attribute clone() const;
+
   static Attribute of_float(std::string name, float v);
   static Attribute of_int(std::string name, std::int64_t v);
   static Attribute of_string(std::string name, std::string v);
