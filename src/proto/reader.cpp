@@ -153,20 +153,8 @@ class Reader {
   }
 
  private:
-  class Depth {
-   public:
-    explicit Depth(Reader& r) : r_(r) {
-      if (++r_.depth_ > r_.max_depth_) {
-        throw Error("messages nested deeper than " + std::to_string(r_.max_depth_) +
-                    " levels (ReadOptions::max_depth)");
-      }
-    }
-    ~Depth() { --r_.depth_; }
-    Depth(const Depth&) = delete;
-    Depth& operator=(const Depth&) = delete;
-
-   private:
-    Reader& r_;
+  struct Depth : wire::NestingGuard {
+    explicit Depth(Reader& r) : NestingGuard(r.depth_, r.max_depth_) {}
   };
 
   Decoder decoder(Bytes bytes) const { return Decoder(bytes, origin_); }

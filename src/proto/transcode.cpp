@@ -174,21 +174,8 @@ class Planner {
   ExternalDataResolver& resolver() noexcept { return resolver_; }
 
  private:
-  class Depth {
-   public:
-    explicit Depth(Planner& p) : p_(p) {
-      if (++p_.depth_ > p_.max_depth_) {
-        --p_.depth_;
-        throw Error("messages nested deeper than " + std::to_string(p_.max_depth_) +
-                    " levels (ReadOptions::max_depth)");
-      }
-    }
-    ~Depth() { --p_.depth_; }
-    Depth(const Depth&) = delete;
-    Depth& operator=(const Depth&) = delete;
-
-   private:
-    Planner& p_;
+  struct Depth : wire::NestingGuard {
+    explicit Depth(Planner& p) : NestingGuard(p.depth_, p.max_depth_) {}
   };
 
   Decoder decoder(Bytes bytes) const { return Decoder(bytes, origin_); }

@@ -215,4 +215,23 @@ inline constexpr std::uint64_t make_tag(std::uint32_t field, WireType type) noex
   return (static_cast<std::uint64_t>(field) << 3) | static_cast<std::uint64_t>(type);
 }
 
+/// Counts message nesting against ReadOptions::max_depth while it lives, so
+/// that a hostile file cannot exhaust the stack.
+class NestingGuard {
+ public:
+  NestingGuard(std::size_t& depth, std::size_t max_depth) : depth_(depth) {
+    if (depth_ >= max_depth) {
+      throw Error("messages nested deeper than " + std::to_string(max_depth) +
+                  " levels (ReadOptions::max_depth)");
+    }
+    ++depth_;
+  }
+  ~NestingGuard() { --depth_; }
+  NestingGuard(const NestingGuard&) = delete;
+  NestingGuard& operator=(const NestingGuard&) = delete;
+
+ private:
+  std::size_t& depth_;
+};
+
 }  // namespace onnxkit::proto::wire

@@ -178,4 +178,13 @@ std::vector<double> small_to_doubles(const Value& x);
 /// Writes `v` into small-type tensor `y` (integers: truncated and wrapped).
 void doubles_to_small(const std::vector<double>& v, Value& y, const CastOptions& o);
 
+/// Elements of x converted to the type kernels compute in (float for float16/bfloat16).
+template <typename T>
+std::vector<reference::compute_t<T>> widen(const Value& x) {
+  const auto s = x.span<T>();
+  std::vector<reference::compute_t<T>> out(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) out[i] = static_cast<reference::compute_t<T>>(s[i]);
+  return out;
+}
+
 }  // namespace onnxkit::runtime

@@ -21,15 +21,6 @@ constexpr std::size_t kB = 1;
 constexpr std::size_t kC = 2;
 constexpr std::size_t kOutput = 0;
 
-/// Elements of x converted to the compute type.
-template <typename T>
-std::vector<compute_t<T>> widen(const Value& x) {
-  const auto s = x.span<T>();
-  std::vector<compute_t<T>> out(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) out[i] = static_cast<compute_t<T>>(s[i]);
-  return out;
-}
-
 void matmul(KernelContext& ctx) {
   const Value& a = ctx.required_input(kA);
   const Value& b = ctx.required_input(kB);

@@ -23,14 +23,6 @@ constexpr std::size_t kW = 1;
 constexpr std::size_t kBias = 2;
 constexpr std::size_t kOutput = 0;
 
-template <typename T>
-std::vector<compute_t<T>> widen(const Value& x) {
-  const auto s = x.span<T>();
-  std::vector<compute_t<T>> out(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) out[i] = static_cast<compute_t<T>>(s[i]);
-  return out;
-}
-
 reference::Window window_from(const KernelInfo& info) {
   reference::Window w;
   w.kernel = info.attr_ints("kernel_shape");
