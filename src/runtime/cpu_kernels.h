@@ -19,5 +19,8 @@ void register_attention_kernels(KernelRegistry& r);    // kernels_attention.cpp
 void register_quant_kernels(KernelRegistry& r);        // kernels_quant.cpp
 void register_resize_kernels(KernelRegistry& r);       // kernels_resize.cpp
 void register_gridsample_kernels(KernelRegistry& r);   // kernels_gridsample.cpp
+void register_string_kernels(KernelRegistry& r);       // kernels_string.cpp
+void register_tfidf_kernels(KernelRegistry& r);        // kernels_tfidf.cpp
+void register_bitcast_kernels(KernelRegistry& r);      // kernels_bitcast.cpp
 
 }  // namespace onnxkit::runtime
