@@ -22,5 +22,6 @@ void register_gridsample_kernels(KernelRegistry& r);   // kernels_gridsample.cpp
 void register_string_kernels(KernelRegistry& r);       // kernels_string.cpp
 void register_tfidf_kernels(KernelRegistry& r);        // kernels_tfidf.cpp
 void register_bitcast_kernels(KernelRegistry& r);      // kernels_bitcast.cpp
+void register_qlinear_kernels(KernelRegistry& r);      // kernels_qlinear.cpp
 
 }  // namespace onnxkit::runtime

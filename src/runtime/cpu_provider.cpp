@@ -42,6 +42,7 @@ class CpuProvider final : public Provider {
     register_string_kernels(kernels_);
     register_tfidf_kernels(kernels_);
     register_bitcast_kernels(kernels_);
+    register_qlinear_kernels(kernels_);
   }
   std::string_view name() const override { return "cpu"; }
   const KernelRegistry& kernels() const override { return kernels_; }
