@@ -95,6 +95,7 @@ class Folder {
         }
       }
       t->to_constant(runtime::value_to_tensor_data(computed_.at(t), t->name()));
+      if (t->has_info()) t->info().type.reset();  // the data says it now
       list_initializer(owner, t);
       report.folded.push_back(t);
     }
