@@ -12,6 +12,8 @@
 #include "cli/commands.h"
 #include "cli/model_files.h"
 #include "onnxkit/core/error.h"
+#include "onnxkit/passes/pass_manager.h"
+#include "onnxkit/passes/session_factory.h"
 #include "onnxkit/runtime/session.h"
 #include "onnxkit/runtime/tensor_io.h"
 #include "runtime/reference/half.h"
@@ -31,6 +33,7 @@ constexpr std::array kOptions{
     OptionSpec{"atol", 0, "A", "Absolute tolerance of --compare-to (default 1e-5)"},
     OptionSpec{"threads", 0, "T", "Intra-op threads (default 1; 0: all cores)"},
     OptionSpec{"seed", 0, "S", "Seed of random inputs (default 0)"},
+    OptionSpec{"optimize", 'O', "LEVEL", "Graph optimizations: 0 none, 1 basic (default 1)"},
 };
 
 double parse_double(const std::string& text, std::string_view what) {
@@ -141,7 +144,14 @@ int run(const ParsedArgs& args) {
   const ir::Model model = load_model(model_path);
   runtime::SessionOptions options;
   if (auto t = args.value("threads")) options.threads = static_cast<int>(parse_uint64(*t, "--threads"));
-  const runtime::Session session(model, options);
+  if (auto o = args.value("optimize")) {
+    options.optimization_level = static_cast<int>(parse_uint64(*o, "--optimize"));
+    if (options.optimization_level > passes::kOptimizeMax) {
+      throw UsageError("--optimize takes 0 (none) or 1 (basic), got " + *o);
+    }
+  }
+  const std::unique_ptr<runtime::Session> session_owner = passes::make_session(model, options);
+  const runtime::Session& session = *session_owner;
 
   std::map<std::string, std::int64_t> dims;
   std::vector<std::pair<std::string, std::string>> specs;

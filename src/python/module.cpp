@@ -13,6 +13,7 @@
 #include "onnxkit/core/error.h"
 #include "onnxkit/proto/reader.h"
 #include "onnxkit/proto/writer.h"
+#include "runtime_bindings.h"
 
 namespace py = pybind11;
 
@@ -688,6 +689,8 @@ PYBIND11_MODULE(_onnxkit, m) {
   ok::bind_tensor(m);
   ok::bind_node(m);
   ok::bind_graph(m);
+  ok::bind_folding(m);
+  ok::bind_session(m);
   m.def("_set_classes", &ok::set_classes, py::arg("graph"), py::arg("node"),
         py::arg("variable"), py::arg("constant"),
         "Python classes for new handles (onnxkit.gs registers its subclasses).");

@@ -1,6 +1,7 @@
 #include "onnxkit/runtime/session.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <unordered_map>
@@ -253,6 +254,7 @@ struct Planner {
     plan.model = std::make_unique<ir::Model>(source.copy());
     ir::Model& model = *plan.model;
     if (!model.graph) fail("model", "has no graph");
+    if (options.optimizer && options.optimization_level > 0) options.optimizer(model, options.optimization_level);
     ir::Graph& graph = *model.graph;
     graph.toposort();
     const infer::Analysis analysis = infer::analyze(model);
@@ -375,7 +377,16 @@ const std::vector<ValueInfo>& Session::inputs() const noexcept { return plan_->i
 const std::vector<ValueInfo>& Session::outputs() const noexcept { return plan_->outputs; }
 
 NamedValues Session::run(const NamedValues& feeds, const std::vector<std::string>& output_names) const {
+  return run(feeds, output_names, nullptr);
+}
+
+NamedValues Session::run(const NamedValues& feeds, const std::vector<std::string>& output_names,
+                         RunProfile* profile) const {
   const Plan& plan = *plan_;
+  if (profile != nullptr && profile->nodes.size() != plan.steps.size()) {
+    profile->nodes.clear();
+    for (const Step& step : plan.steps) profile->nodes.push_back({step.node->name(), step.node->qualified_op(), 0});
+  }
   std::vector<Value> slots = plan.constants;
   std::vector<bool> fed(plan.slot_count, false);
   for (const auto& [name, value] : feeds) {
@@ -397,10 +408,16 @@ NamedValues Session::run(const NamedValues& feeds, const std::vector<std::string
   }
 
   RunMemory memory(plan.providers.back()->allocator());  // host memory of the CPU provider
-  for (const Step& step : plan.steps) {
+  using Clock = std::chrono::steady_clock;
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    const Step& step = plan.steps[i];
     StepContext ctx(step, slots, memory, *plan.pool);
     try {
+      const Clock::time_point start = profile != nullptr ? Clock::now() : Clock::time_point();
       step.kernel->run(ctx);
+      if (profile != nullptr) {
+        profile->nodes[i].seconds += std::chrono::duration<double>(Clock::now() - start).count();
+      }
       ctx.check_outputs();
     } catch (const Error& e) {
       throw e.within(step.node->describe());
@@ -412,6 +429,7 @@ NamedValues Session::run(const NamedValues& feeds, const std::vector<std::string
     for (int s : step.release) memory.release(slots[static_cast<std::size_t>(s)]);
   }
 
+  if (profile != nullptr) ++profile->runs;
   NamedValues out;
   if (output_names.empty()) {
     for (std::size_t i = 0; i < plan.outputs.size(); ++i) {
