@@ -17,8 +17,10 @@ from ._onnxkit import (  # noqa: F401
     TensorMap,
     load,
     load_from_bytes,
+    register_custom_ops_library,
+    register_op,
     save,
 )
 
 __all__ = ["Error", "Graph", "Model", "Node", "SynchronizedList", "Tensor", "TensorMap",
-           "load", "load_from_bytes", "save"]
+           "load", "load_from_bytes", "register_custom_ops_library", "register_op", "save"]
