@@ -8,6 +8,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "onnxkit/core/error.h"
@@ -36,7 +37,7 @@ struct OnnxkitKernelInfo {
 
 struct OnnxkitKernelContext {
   onnxkit::runtime::KernelContext* ctx = nullptr;
-  std::string error;
+  std::optional<std::string> error;  // made only on failure: nothing to build per call
 };
 
 namespace onnxkit::runtime {
@@ -269,11 +270,11 @@ class PluginKernel final : public Kernel {
   PluginKernel& operator=(const PluginKernel&) = delete;
 
   void run(KernelContext& ctx) const override {
-    OnnxkitKernelContext c{&ctx, {}};
+    OnnxkitKernelContext c{&ctx, std::nullopt};
     const int status = def_.compute(&kApi, &c, state_);
     if (status != ONNXKIT_OK) {
-      fail("", (c.error.empty() ? "the kernel failed (status " + std::to_string(status) + ")"
-                                : c.error) +
+      fail("", (!c.error || c.error->empty() ? "the kernel failed (status " + std::to_string(status) + ")"
+                                             : *c.error) +
                    " [custom op kernel from " + library_ + "]");
     }
   }
