@@ -195,9 +195,12 @@ def test_scaled_gelu_math(tmp_path):
     assert p.returncode == 0, p.stderr
     want = np.array([1.5 * 0.5 * v * (1 + math.erf(v / math.sqrt(2))) for v in x.ravel()]).reshape(3, 4)
     np.testing.assert_allclose(np.load(tmp_path / "y.npy"), want, rtol=1e-6, atol=1e-7)
-    # Default alpha (1.0), and a type the schema refuses.
-    p = onnxkit("check", custom_model(tmp_path, "ScaledGelu", dtype=11), "--custom-ops", PLUGIN)
+    # A type the schema refuses (check), and the kernel refuses at creation (run), naming the node.
+    doubles = custom_model(tmp_path, "ScaledGelu", dtype=11)
+    p = onnxkit("check", doubles, "--custom-ops", PLUGIN)
     assert p.returncode == 1 and "double" in p.stdout
+    line = one_line_error(onnxkit("run", doubles, "--input", "x=random", "--custom-ops", PLUGIN))
+    assert "node 'my_scaledgelu' (devtech::ScaledGelu)" in line and "ScaledGelu takes float input" in line
 
 
 # ---- from Python
