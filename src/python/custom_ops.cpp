@@ -68,10 +68,12 @@ std::vector<py::object> expected_shapes(const PythonOp& op, const py::list& inpu
     return out;
   }
   py::object r = (*op.shape_rule)(input_shapes);
-  if (op.num_outputs == 1 && !r.is_none() && py::isinstance<py::tuple>(r) == false &&
-      py::isinstance<py::list>(r) && py::len(r) > 0 &&
-      (py::isinstance<py::list>(r[py::int_(0)]) || py::isinstance<py::tuple>(r[py::int_(0)]))) {
-    out.push_back(r[py::int_(0)]);  // [shape] for one output
+  // One output: a shape, or a list holding one shape.
+  const bool list_of_one =
+      py::isinstance<py::list>(r) && py::len(r) == 1 &&
+      (py::isinstance<py::list>(r[py::int_(0)]) || py::isinstance<py::tuple>(r[py::int_(0)]));
+  if (op.num_outputs == 1 && list_of_one) {
+    out.push_back(r[py::int_(0)]);
   } else if (op.num_outputs == 1) {
     out.push_back(r);
   } else {
@@ -114,7 +116,7 @@ void run_python_kernel(const PythonOp& op, KernelContext& ctx) {
     }
     const std::vector<py::object> want_shapes = expected_shapes(op, shapes);
     for (std::size_t i = 0; i < results.size(); ++i) {
-      if (!ctx.output_wanted(i) && i >= ctx.output_count()) continue;
+      if (i >= ctx.output_count()) break;  // trailing outputs the node omits
       py::array a = py::array::ensure(results[i]);
       if (!a)
         fail("", "the Python kernel of " + op.name + " returned output " + std::to_string(i) +
