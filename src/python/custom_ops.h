@@ -13,7 +13,9 @@ namespace onnxkit::python {
 namespace py = pybind11;
 
 /// Custom ops registered from Python (plug-ins and Python kernels). A
-/// session made from Python calls python_custom_ops().configure(options).
+/// session made from Python calls python_custom_ops().configure(options)
+/// (onnxkit.SessionOptions' runtime_options() does, and its method
+/// register_custom_ops_library(path) calls the function below).
 runtime::CustomOpRegistry& python_custom_ops();
 
 /// onnxkit.register_custom_ops_library(path); what
