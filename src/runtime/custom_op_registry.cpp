@@ -133,6 +133,8 @@ void CustomOpRegistry::add_typed(std::string domain, std::string op,
     schema::OpSchema s = schema_from_signature(domain, op, signature, options);
     if (options.shape_function) {
       s.inference = qualified(domain, op);
+      schema::validate(
+          s);  // before registering the function, so a bad schema leaves nothing behind
       if (impl_->schemas.inference_function(s.inference) == nullptr) {
         impl_->schemas.add_inference_function(s.inference, options.shape_function);
       }
