@@ -25,8 +25,11 @@ from ._onnxkit import (  # noqa: F401
     TensorMap,
     load,
     load_from_bytes,
+    register_custom_ops_library,
+    register_op,
     save,
 )
 
 __all__ = ["Error", "Graph", "GraphOptimizationLevel", "InferenceSession", "Model", "Node", "NodeArg",
-           "SessionOptions", "SynchronizedList", "Tensor", "TensorMap", "load", "load_from_bytes", "save"]
+           "SessionOptions", "SynchronizedList", "Tensor", "TensorMap", "load", "load_from_bytes",
+           "register_custom_ops_library", "register_op", "save"]

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/custom_ops_option.h"
 #include "cli/model_files.h"
 #include "onnxkit/core/error.h"
 #include "onnxkit/passes/pass_manager.h"
@@ -25,8 +26,10 @@ namespace fs = std::filesystem;
 using runtime::Value;
 
 constexpr std::array kOptions{
-    OptionSpec{"input", 'i', "NAME=FILE", "Input NAME from a .npy or TensorProto .pb file, or 'random'", true},
-    OptionSpec{"dim", 0, "NAME=VALUE", "Value of a symbolic dim for random inputs (default 1)", true},
+    OptionSpec{"input", 'i', "NAME=FILE",
+               "Input NAME from a .npy or TensorProto .pb file, or 'random'", true},
+    OptionSpec{"dim", 0, "NAME=VALUE", "Value of a symbolic dim for random inputs (default 1)",
+               true},
     OptionSpec{"output-dir", 'o', "DIR", "Write each output to DIR/NAME.npy"},
     OptionSpec{"compare-to", 0, "DIR", "Compare outputs with DIR/NAME.npy or DIR/output_J.pb"},
     OptionSpec{"rtol", 0, "R", "Relative tolerance of --compare-to (default 1e-3)"},
@@ -34,6 +37,7 @@ constexpr std::array kOptions{
     OptionSpec{"threads", 0, "T", "Intra-op threads (default 1; 0: all cores)"},
     OptionSpec{"seed", 0, "S", "Seed of random inputs (default 0)"},
     OptionSpec{"optimize", 'O', "LEVEL", "Graph optimizations: 0 none, 1 basic (default 1)"},
+    kCustomOpsOption,
 };
 
 double parse_double(const std::string& text, std::string_view what) {
@@ -143,6 +147,7 @@ int run(const ParsedArgs& args) {
   const fs::path model_path = args.positionals[0];
   const ir::Model model = load_model(model_path);
   runtime::SessionOptions options;
+  load_custom_ops(args).configure(options);
   if (auto t = args.value("threads")) options.threads = static_cast<int>(parse_uint64(*t, "--threads"));
   if (auto o = args.value("optimize")) {
     options.optimization_level = static_cast<int>(parse_uint64(*o, "--optimize"));
@@ -220,13 +225,15 @@ int run(const ParsedArgs& args) {
 const Command& run_command() {
   static const Command command{
       "run",
-      "MODEL [--input NAME=FILE|random]... [--output-dir DIR] [--compare-to DIR]",
+      "MODEL [--input NAME=FILE|random]... [--output-dir DIR] [--compare-to DIR] [--custom-ops "
+      "LIB]...",
       "Run a model on the CPU",
       "Inputs come from .npy files, TensorProto .pb files (ONNX test data) or\n"
       "random values ('random'; symbolic dims are 1 unless --dim NAME=V). Prints\n"
       "each output's type and shape; --output-dir writes them as .npy, and\n"
       "--compare-to checks them against DIR/NAME.npy or DIR/output_J.pb and prints\n"
-      "the worst error per output (exit status 1 on a mismatch).",
+      "the worst error per output (exit status 1 on a mismatch). Custom ops get\n"
+      "their kernels from plug-in libraries (--custom-ops, repeatable).",
       kOptions,
       1,
       1,

@@ -130,6 +130,7 @@ class Engine {
  private:
   void infer_node(const ir::Node& n, const std::string& graph_location);
   void fallback(InferContext& cx);
+  void apply_custom(const schema::InferenceFunction& fn, InferContext& cx);
   template <typename Location>
   void assign_at(const ir::Tensor* t, ValueFacts f, const Location& location);
 
@@ -139,6 +140,7 @@ class Engine {
     std::int64_t version = 0;
     const schema::OpSchema* schema = nullptr;
     Rule rule = nullptr;
+    const schema::InferenceFunction* custom = nullptr;  // a custom op's function rule
   };
   struct OpKeyHash {
     std::size_t operator()(const std::pair<std::string_view, std::string_view>& k) const noexcept {

@@ -351,9 +351,35 @@ const Engine::OpEntry& Engine::op_entry(const ir::Node& n) {
     const auto& table = rule_table().rules;
     auto it = table.find(e.schema->inference);
     if (it == table.end() && domain.empty()) it = table.find(n.op_type());
-    if (it != table.end()) e.rule = it->second;
+    if (it != table.end()) {
+      e.rule = it->second;
+    } else {
+      e.custom = registry_->inference_function(e.schema->inference);
+    }
   }
   return ops_.emplace(key, e).first->second;
+}
+
+// A custom op's function rule sees plain types, so it needs nothing of the
+// engine's internals; its errors become issues like a built-in rule's.
+void Engine::apply_custom(const schema::InferenceFunction& fn, InferContext& cx) {
+  std::vector<ir::Type> inputs(cx.num_inputs());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (const ValueFacts* f = cx.input(i)) inputs[i] = f->type;
+  }
+  std::vector<ir::Type> outputs;
+  try {
+    outputs = fn(cx.node(), inputs);
+  } catch (const Error& e) {
+    throw RuleError{e.message()};
+  } catch (const std::exception& e) {
+    throw RuleError{std::string("inference function failed: ") + e.what()};
+  }
+  for (std::size_t i = 0; i < outputs.size() && i < cx.num_outputs(); ++i) {
+    if (outputs[i].kind != ir::Type::Kind::kNone && !cx.node().outputs()[i]->is_empty()) {
+      cx.set_output(i, std::move(outputs[i]));
+    }
+  }
 }
 
 void Engine::infer_node(const ir::Node& n, const std::string& graph_location) {
@@ -362,6 +388,7 @@ void Engine::infer_node(const ir::Node& n, const std::string& graph_location) {
   InferContext cx(*this, n, s, op.version, graph_location);
   try {
     if (op.rule != nullptr) op.rule(cx);
+    if (op.custom != nullptr) apply_custom(*op.custom, cx);
   } catch (const RuleError& e) {
     issue(cx.location(), e.message);
   }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "convert.h"
+#include "custom_ops.h"
 #include "onnxkit/core/error.h"
 #include "onnxkit/passes/pass_manager.h"
 #include "onnxkit/passes/session_factory.h"
@@ -53,6 +54,7 @@ struct PySessionOptions {
     o.optimization_level = graph_optimization_level == GraphOptimizationLevel::ORT_DISABLE_ALL
                                ? passes::kOptimizeNone
                                : passes::kOptimizeBasic;
+    python_custom_ops().configure(o);
     return o;
   }
 };
@@ -240,7 +242,13 @@ void bind_session(py::module_& m) {
                      "Intra-op threads; 0 (default) uses every core.")
       .def_readwrite(
           "graph_optimization_level", &PySessionOptions::graph_optimization_level,
-          "GraphOptimizationLevel (default ORT_ENABLE_ALL; ORT_DISABLE_ALL turns rewrites off).");
+          "GraphOptimizationLevel (default ORT_ENABLE_ALL; ORT_DISABLE_ALL turns rewrites off).")
+      .def(
+          "register_custom_ops_library",
+          [](PySessionOptions&, const std::string& path) { register_custom_ops_library(path); },
+          py::arg("path"),
+          "Loads a custom-op plug-in library, as in ONNX Runtime. Its ops are registered for "
+          "every session of this process (onnxkit keeps one custom-op registry per process).");
 
   py::class_<NodeArg>(m, "NodeArg",
                       "A graph input or output: name, shape (ints, str for symbolic dims), type.")

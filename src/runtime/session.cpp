@@ -212,11 +212,15 @@ struct Planner {
                           const ir::Model& model) const {
     const std::string_view domain = schema::canonical_domain(node.domain());
     std::string why, all_why;
+    // Custom kernels first, for each provider in order (a custom op may have
+    // a CUDA kernel and a CPU one).
     if (options.custom_kernels != nullptr) {
-      if (const KernelDef* d = options.custom_kernels->find(domain, node.op_type(), version, "cpu", dtypes, &why)) {
-        return d;
+      for (const auto& p : plan.providers) {
+        const KernelDef* d =
+            options.custom_kernels->find(domain, node.op_type(), version, p->name(), dtypes, &why);
+        if (d != nullptr) return d;
+        if (!why.empty()) all_why += (all_why.empty() ? "" : "; ") + why;
       }
-      if (!why.empty()) all_why += why;
     }
     std::string names;
     for (const auto& p : plan.providers) {
@@ -243,9 +247,17 @@ struct Planner {
       message += "; the CPU provider does not implement it yet: add a reference kernel in src/runtime, "
                  "or register one in SessionOptions::custom_kernels";
     } else {
-      message += "; a custom op needs a kernel: register one with KernelRegistry::add(\"" + std::string(domain) +
-                 "\", \"" + node.op_type() + "\", fn) in SessionOptions::custom_kernels, or remove the node "
-                 "(onnxkit edit)";
+      const std::string op = qualified(domain, node.op_type());
+      message +=
+          "; a custom op needs a kernel, given in one of three ways: a plug-in library (onnxkit "
+          "run "
+          "--custom-ops lib.so, or CustomOpRegistry::load_library / "
+          "SessionOptions.register_custom_ops_library in Python), a C++ function "
+          "(CustomOpRegistry::add(\"" +
+          std::string(domain) + "\", \"" + node.op_type() +
+          "\", fn)), or a Python function (onnxkit.register_op(\"" + std::string(domain) +
+          "\", \"" + node.op_type() +
+          "\", fn)); or remove the node: onnxkit edit --bypass op=" + op;
     }
     fail(node.describe(), message);
   }
