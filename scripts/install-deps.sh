@@ -12,6 +12,8 @@ packages=(
   pybind11-dev python3-dev python3-numpy python3-pytest
   python3-onnx python3-torch python3-torchvision
   time  # /usr/bin/time, for peak RSS in bench/
+  pkgconf libcpp-httplib-dev  # the HTTP server of `onnxkit view --serve`
+  chromium  # browser tests of the viewer (tests/browser), driven by playwright-core
 )
 
 missing=()
