@@ -22,6 +22,12 @@ for p in "${packages[@]}"; do
   [[ $status == ii* ]] || missing+=("$p")
 done
 
+# node and npm for the browser tests (tests/browser): Debian's, unless a node
+# is already installed some other way (its own npm included).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#packages[@]} packages present, nothing to do"
   exit 0

@@ -321,6 +321,8 @@
   function openGraph(gi, keepView) {
     state.graph = gi;
     state.selected = -1;
+    $('sidebar').hidden = true;
+    $('tooltip').hidden = true;
     G = prepare(gi);
     renderCrumbs();
     if (!keepView) fit();
