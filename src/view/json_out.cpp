@@ -95,13 +95,13 @@ void json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void json_number(std::string& out, double v) {
+void json_number(std::string& out, double v, int digits) {
   if (!std::isfinite(v)) {
     out += "null";
     return;
   }
   char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 7);
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
   (void)ec;
   out.append(buf, end);
 }

@@ -21,6 +21,10 @@ constexpr float kMinWidth = 56;
 constexpr float kMaxWidth = 280;
 constexpr std::size_t kMaxLines = 6;
 constexpr std::size_t kMaxValueText = 400;
+// Weight statistics: enough digits to read, few enough that 26,000 weights
+// stay a few megabytes of page.
+constexpr int kStatDigits = 5;
+constexpr std::size_t kPreviewValues = 8;
 
 bool is_standard(std::string_view domain) {
   return domain.empty() || domain == "ai.onnx" || domain == "ai.onnx.ml" ||
@@ -269,6 +273,34 @@ std::string PageWriter::type_text(int side, const ir::Tensor* t) const {
   return "?";
 }
 
+int PageWriter::type_id(const std::string& text, const ir::Type* type) {
+  auto [it, added] = type_ids_.emplace(text, static_cast<int>(type_ids_.size()));
+  if (added) {
+    if (it->second) {
+      types_ += ',';
+      labels_ += ',';
+    }
+    json_string(types_, text);
+    json_string(labels_, shape_label(type));
+  }
+  return it->second;
+}
+
+int PageWriter::tensor_id(int side, const ir::Tensor* t) {
+  if (t->is_empty()) return -1;
+  auto [it, added] = tensor_ids_.emplace(t, static_cast<int>(tensor_ids_.size()));
+  if (added) {
+    if (it->second) {
+      tensor_names_ += ',';
+      tensor_types_ += ',';
+    }
+    json_string(tensor_names_, t->name());
+    const ir::Type* type = type_of(side, t);
+    json_int(tensor_types_, type_id(type_text(side, t), type));
+  }
+  return it->second;
+}
+
 int PageWriter::weight_index(const ir::Tensor* t) {
   auto [it, added] = weight_index_.emplace(t, static_cast<int>(weights_.size()));
   if (added) weights_.push_back(t);
@@ -294,8 +326,8 @@ void PageWriter::write_box(std::string& out, const GraphData& g, const Box& box,
   if (box.node == nullptr) {
     out += ",\"t\":";
     json_string(out, box.tensor->name());
-    out += ",\"y\":";
-    json_string(out, type_text(side, box.tensor));
+    out += ",\"ti\":";
+    json_int(out, tensor_id(side, box.tensor));
     text.title = box.tensor->name();
     text.lines = {shape_label(type_of(side, box.tensor))};
     out += ",\"ln\":[";
@@ -311,75 +343,60 @@ void PageWriter::write_box(std::string& out, const GraphData& g, const Box& box,
       registry_->find(n.domain(), n.op_type(), model.opset_version(n.domain()));
   out += ",\"ix\":";
   json_int(out, box.index);
-  out += ",\"t\":";
-  json_string(out, n.op_type());
+  out += ",\"o\":";
+  json_int(out, op_id(side, n, schema));
   out += ",\"n\":";
   json_string(out, n.name());
-  if (!n.domain().empty()) {
-    out += ",\"d\":";
-    json_string(out, n.domain());
-  }
-  out += ",\"c\":";
-  json_string(out, op_category(n.domain(), n.op_type()));
-  if (schema != nullptr) {
-    out += ",\"v\":";
-    json_int(out, schema->since_version);
-  }
-  if (!is_standard(n.domain())) {
-    out += ",\"sc\":";
-    json_string(out, schema ? schema_summary(*schema) : std::string());
-  }
-  // Inputs: weights listed in the box with their shapes.
+  // Inputs and outputs as tensor-table indexes; weights (listed in the box
+  // with their shapes) also by weight index.
   std::uint64_t params = 0;
+  std::string weights;
+  bool any_weight = false;
   out += ",\"in\":[";
   for (std::size_t i = 0; i < n.inputs().size(); ++i) {
     const ir::Tensor* t = n.inputs()[i];
-    if (i) out += ',';
-    const std::string param = param_name(schema ? &schema->inputs : nullptr, i);
-    out += '[';
-    json_string(out, param);
-    out += ',';
-    json_string(out, t->name());
-    out += ',';
-    json_string(out, t->is_empty() ? std::string() : type_text(side, t));
-    if (!t->is_empty() && is_weight(t)) {
+    if (i) {
       out += ',';
-      json_int(out, weight_index(t));
-      if (const ir::TensorData* d = weight_data(t)) {
-        lines.push_back(param + " \u27e8" + dims_text(d->dims) + "\u27e9");
-        params += d->element_count();
-      } else {
-        lines.push_back(param);
-      }
+      weights += ',';
     }
-    out += ']';
+    json_int(out, tensor_id(side, t));
+    if (t->is_empty() || !is_weight(t)) {
+      weights += "-1";
+      continue;
+    }
+    any_weight = true;
+    json_int(weights, weight_index(t));
+    const std::string param = param_name(schema ? &schema->inputs : nullptr, i);
+    if (const ir::TensorData* d = weight_data(t)) {
+      lines.push_back(param + " \u27e8" + dims_text(d->dims) + "\u27e9");
+      params += d->element_count();
+    } else {
+      lines.push_back(param);
+    }
   }
   out += "],\"out\":[";
   for (std::size_t i = 0; i < n.outputs().size(); ++i) {
-    const ir::Tensor* t = n.outputs()[i];
     if (i) out += ',';
-    out += '[';
-    json_string(out, param_name(schema ? &schema->outputs : nullptr, i));
-    out += ',';
-    json_string(out, t->name());
-    out += ',';
-    json_string(out, t->is_empty() ? std::string() : type_text(side, t));
-    out += ']';
-  }
-  out += "],\"at\":[";
-  bool first = true;
-  for (const ir::Attribute& a : n.attributes()) {
-    if (!first) out += ',';
-    first = false;
-    out += '[';
-    json_string(out, a.name);
-    out += ',';
-    json_string(out, ir::attribute_type_name(a.type));
-    out += ',';
-    json_string(out, attribute_text(a));
-    out += ']';
+    json_int(out, tensor_id(side, n.outputs()[i]));
   }
   out += ']';
+  if (any_weight) out.append(",\"w\":[").append(weights).append("]");
+  if (!n.attributes().empty()) {
+    out += ",\"at\":[";
+    bool first = true;
+    for (const ir::Attribute& a : n.attributes()) {
+      if (!first) out += ',';
+      first = false;
+      out += '[';
+      json_string(out, a.name);
+      out += ',';
+      json_string(out, ir::attribute_type_name(a.type));
+      out += ',';
+      json_string(out, attribute_text(a));
+      out += ']';
+    }
+    out += ']';
+  }
   std::string sub;
   for (const ir::Attribute& a : n.attributes()) {
     auto add = [&](const ir::Graph* sg, const std::string& label) {
@@ -394,21 +411,22 @@ void PageWriter::write_box(std::string& out, const GraphData& g, const Box& box,
       lines.push_back(label + " \u25b8");
     };
     if (a.g) add(a.g.get(), a.name);
-    for (std::size_t k = 0; k < a.graphs.size(); ++k)
+    for (std::size_t k = 0; k < a.graphs.size(); ++k) {
       add(a.graphs[k].get(), a.name + "[" + std::to_string(k) + "]");
+    }
   }
   if (!sub.empty()) out.append(",\"sg\":[").append(sub).append("]");
+  const bool counts = g.parent < 0 && side == static_cast<int>(models_.size()) - 1;
   TypeOf type_fn = [this, side](const ir::Tensor* t) { return type_of(side, t); };
   if (auto flops = node_flops(n, type_fn)) {
     out += ",\"f\":";
     json_int(out, static_cast<std::int64_t>(*flops));
-    if (g.parent < 0 && side == static_cast<int>(models_.size()) - 1)
-      total_flops_ += static_cast<double>(*flops);
+    if (counts) total_flops_ += static_cast<double>(*flops);
   }
   if (params) {
     out += ",\"p\":";
     json_int(out, static_cast<std::int64_t>(params));
-    if (g.parent < 0 && side == static_cast<int>(models_.size()) - 1) total_params_ += params;
+    if (counts) total_params_ += params;
   }
   if (!n.doc_string().empty()) {
     out += ",\"doc\":";
@@ -419,12 +437,57 @@ void PageWriter::write_box(std::string& out, const GraphData& g, const Box& box,
     lines.resize(kMaxLines - 1);
     lines.push_back("\u2026 " + std::to_string(more) + " more");
   }
-  out += ",\"ln\":[";
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (i) out += ',';
-    json_string(out, lines[i]);
+  if (!lines.empty()) {
+    out += ",\"ln\":[";
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (i) out += ',';
+      json_string(out, lines[i]);
+    }
+    out += ']';
   }
-  out += "]}";
+  out += '}';
+}
+
+int PageWriter::op_id(int side, const ir::Node& n, const schema::OpSchema* schema) {
+  std::string key = std::to_string(side) + ':' + n.domain() + "::" + n.op_type();
+  auto [it, added] = op_ids_.emplace(std::move(key), static_cast<int>(op_ids_.size()));
+  if (!added) return it->second;
+  std::string& out = ops_;
+  if (it->second) out += ',';
+  out += "{\"t\":";
+  json_string(out, n.op_type());
+  out += ",\"d\":";
+  json_string(out, n.domain());
+  out += ",\"c\":";
+  json_string(out, op_category(n.domain(), n.op_type()));
+  if (schema != nullptr) {
+    out += ",\"v\":";
+    json_int(out, schema->since_version);
+    auto params = [&](const char* key_name, const std::vector<schema::FormalParameter>& list) {
+      out.append(",\"").append(key_name).append("\":[");
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        if (i) out += ',';
+        json_string(out, list[i].name);
+      }
+      out += ']';
+    };
+    params("pi", schema->inputs);
+    params("po", schema->outputs);
+    if (!schema->inputs.empty() &&
+        schema->inputs.back().option == schema::FormalOption::kVariadic) {
+      out += ",\"vi\":1";
+    }
+    if (!schema->outputs.empty() &&
+        schema->outputs.back().option == schema::FormalOption::kVariadic) {
+      out += ",\"vo\":1";
+    }
+  }
+  if (!is_standard(n.domain())) {
+    out += ",\"sc\":";
+    json_string(out, schema ? schema_summary(*schema) : std::string());
+  }
+  out += '}';
+  return it->second;
 }
 
 namespace {
@@ -472,6 +535,9 @@ void write_layout(std::string& out, const Layout& l) {
 
 void PageWriter::write_graph(std::string& out, const GraphData& g) {
   std::string boxes;
+  tensor_ids_.clear();
+  tensor_names_.clear();
+  tensor_types_.clear();
   LayoutGraph lg;
   lg.width.reserve(g.boxes.size());
   lg.height.reserve(g.boxes.size());
@@ -517,16 +583,15 @@ void PageWriter::write_graph(std::string& out, const GraphData& g) {
     out += ',';
     json_int(out, g.edges[i].to);
   }
-  out += "],\"el\":[";
-  for (std::size_t i = 0; i < g.edges.size(); ++i) {
-    if (i) out += ',';
-    json_string(out, shape_label(type_of(g.edges[i].side, g.edges[i].tensor)));
-  }
   out += "],\"et\":[";
   for (std::size_t i = 0; i < g.edges.size(); ++i) {
     if (i) out += ',';
-    json_string(out, g.edges[i].tensor->name());
+    json_int(out, tensor_id(g.edges[i].side, g.edges[i].tensor));
   }
+  out += "],\"tn\":[";
+  out += tensor_names_;
+  out += "],\"ty\":[";
+  out += tensor_types_;
   out += "],\"lv\":";
   write_layout(out, vertical);
   out += ",\"lh\":";
@@ -591,19 +656,19 @@ void PageWriter::write_weights(std::string& out) {
     json_string(out, std::string(data_type_name(d->data_type)) + "[" + dims_text(d->dims) + "]");
     if (auto s = weight_stats(*d)) {
       out += ",\"s\":[";
-      json_number(out, s->min);
+      json_number(out, s->min, kStatDigits);
       out += ',';
-      json_number(out, s->max);
+      json_number(out, s->max, kStatDigits);
       out += ',';
-      json_number(out, s->mean);
+      json_number(out, s->mean, kStatDigits);
       out += ',';
-      json_number(out, s->stddev);
+      json_number(out, s->stddev, kStatDigits);
       out += ',';
-      json_number(out, s->sparsity);
+      json_number(out, s->sparsity, kStatDigits);
       out += "],\"pv\":[";
-      for (std::size_t k = 0; k < s->preview.size(); ++k) {
+      for (std::size_t k = 0; k < s->preview.size() && k < kPreviewValues; ++k) {
         if (k) out += ',';
-        json_number(out, s->preview[k]);
+        json_number(out, s->preview[k], kStatDigits);
       }
       out += ']';
     }
@@ -629,6 +694,13 @@ std::string PageWriter::write(std::string_view mode, bool editable, const std::s
   out += graphs;
   out += ",\"weights\":";
   write_weights(out);
+  out += ",\"types\":[";
+  out += types_;
+  out += "],\"labels\":[";
+  out += labels_;
+  out += "],\"ops\":[";
+  out += ops_;
+  out += ']';
   out += extra;
   out += '}';
   return out;

@@ -77,8 +77,16 @@ class PageWriter {
   void write_model(std::string& out);
   void write_weights(std::string& out);
   std::string type_text(int side, const ir::Tensor* t) const;
+  /// The current graph's index of `t` in its tensor table ("tn", "ty"),
+  /// added on first use; -1 for an absent optional value.
+  int tensor_id(int side, const ir::Tensor* t);
+  /// Index of a type text in the page's shared table ("types", "labels").
+  int type_id(const std::string& text, const ir::Type* type);
   const ir::Type* type_of(int side, const ir::Tensor* t) const;
   int weight_index(const ir::Tensor* t);
+  /// Index of (model, domain, op) in the page's op table ("ops": type,
+  /// domain, category, schema version, parameter names, custom schema).
+  int op_id(int side, const ir::Node& n, const schema::OpSchema* schema);
 
   std::vector<const ir::Model*> models_;
   const schema::SchemaRegistry* registry_;
@@ -87,6 +95,13 @@ class PageWriter {
   std::unordered_map<const ir::Graph*, int> graph_index_;
   std::unordered_map<const ir::Tensor*, int> weight_index_;
   std::vector<const ir::Tensor*> weights_;
+  // Tensor table of the graph being written, and the page's type table.
+  std::unordered_map<const ir::Tensor*, int> tensor_ids_;
+  std::string tensor_names_, tensor_types_;
+  std::unordered_map<std::string, int> type_ids_;
+  std::string types_, labels_;
+  std::unordered_map<std::string, int> op_ids_;
+  std::string ops_;
   double total_flops_ = 0;
   std::uint64_t total_params_ = 0;
 };

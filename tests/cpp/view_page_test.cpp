@@ -32,23 +32,25 @@ TEST(ViewPage, SeedModelBoxesShapesFlopsAndWeights) {
   // input, 6 nodes, output
   ASSERT_EQ(g["nodes"].size(), 8u);
   EXPECT_EQ(g["nodes"][0]["k"], 1);
-  EXPECT_EQ(g["nodes"][0]["y"], "float[N,3,128,128]");
+  EXPECT_EQ(d["types"][g["ty"][g["nodes"][0]["ti"].get<int>()].get<int>()], "float[N,3,128,128]");
   const nlohmann::json* conv = node_named(g, "Conv_0");
   ASSERT_NE(conv, nullptr);
-  EXPECT_EQ((*conv)["c"], "conv");
+  EXPECT_EQ(d["ops"][(*conv)["o"].get<int>()]["c"], "conv");
   EXPECT_EQ((*conv)["ln"][0], "W \u27e816\u00d73\u00d73\u00d73\u27e9");
   // Conv 3→16, 3x3, output 16x63x63 per item: 2*63*63*16*27 + bias 63*63*16.
   EXPECT_EQ((*conv)["f"], 2 * 63 * 63 * 16 * 27 + 63 * 63 * 16);
   EXPECT_EQ((*conv)["p"], 16 * 27 + 16);
   // Every edge has an inferred shape label.
-  for (const auto& label : g["el"]) EXPECT_FALSE(label.get<std::string>().empty());
+  for (const auto& t : g["et"]) {
+    EXPECT_FALSE(d["labels"][g["ty"][t.get<int>()].get<int>()].get<std::string>().empty());
+  }
   // Weight statistics of conv1.weight are within PyTorch's init bound 1/sqrt(27).
-  const int wi = (*conv)["in"][1][3];
+  const int wi = (*conv)["w"][1];
   const auto& w = d["weights"][wi];
   EXPECT_EQ(w["n"], "conv1.weight");
   EXPECT_GE(w["s"][0].get<double>(), -1 / std::sqrt(27.0));
   EXPECT_LE(w["s"][1].get<double>(), 1 / std::sqrt(27.0));
-  EXPECT_EQ(w["pv"].size(), 16u);
+  EXPECT_EQ(w["pv"].size(), 8u);
   EXPECT_EQ(d["model"]["params"], 16 * 27 + 16 + 4 * 16 + 64 * 16 * 9 + 64 + 4 * 64);
   // Both layouts, one position per box.
   EXPECT_EQ(g["lv"]["x"].size(), 8u);
@@ -66,9 +68,9 @@ g (float[2] x) => (float[2] y) {
   const nlohmann::json d = data_of(m);
   const auto& g = d["graphs"][0];
   ASSERT_EQ(g["nodes"].size(), 3u);  // x, Add, y: no Constant box
-  EXPECT_EQ(g["nodes"][1]["t"], "Add");
+  EXPECT_EQ(d["ops"][g["nodes"][1]["o"].get<int>()]["t"], "Add");
   EXPECT_EQ(g["nodes"][1]["ln"][0], "B \u27e82\u27e9");
-  const int wi = g["nodes"][1]["in"][1][3];
+  const int wi = g["nodes"][1]["w"][1];
   EXPECT_EQ(d["weights"][wi]["s"][1], 2.0);
 }
 
@@ -110,13 +112,15 @@ g (bool c, float[2] x) => (float[2] y) {
   const nlohmann::json d = data_of(m);
   ASSERT_EQ(d["graphs"].size(), 3u);
   const auto& if_box = d["graphs"][0]["nodes"][2];
-  ASSERT_EQ(if_box["t"], "If");
+  ASSERT_EQ(d["ops"][if_box["o"].get<int>()]["t"], "If");
   ASSERT_EQ(if_box["sg"].size(), 2u);
   const int then_index = if_box["sg"][0][1];
   const auto& then_graph = d["graphs"][then_index];
   EXPECT_EQ(then_graph["parent"], 0);
   bool has_relu = false;
-  for (const auto& n : then_graph["nodes"]) has_relu |= n.value("t", "") == "Relu";
+  for (const auto& n : then_graph["nodes"]) {
+    has_relu |= n.contains("o") && d["ops"][n["o"].get<int>()]["t"] == "Relu";
+  }
   EXPECT_TRUE(has_relu);
 }
 
@@ -133,10 +137,12 @@ TEST(ViewPage, CustomOpsShowTheirDeclaredSchema) {
   const nlohmann::json with = nlohmann::json::parse(model_view_json(m, options));
   const nlohmann::json* foo = node_named(with["graphs"][0], "FooOp_3");
   ASSERT_NE(foo, nullptr);
-  EXPECT_EQ((*foo)["c"], "custom");
-  EXPECT_NE((*foo)["sc"].get<std::string>().find("FooOp-1"), std::string::npos);
+  const auto& op = with["ops"][(*foo)["o"].get<int>()];
+  EXPECT_EQ(op["c"], "custom");
+  EXPECT_NE(op["sc"].get<std::string>().find("FooOp-1"), std::string::npos);
   const nlohmann::json without = data_of(m);
-  EXPECT_EQ((*node_named(without["graphs"][0], "FooOp_3"))["sc"], "");
+  EXPECT_EQ(without["ops"][(*node_named(without["graphs"][0], "FooOp_3"))["o"].get<int>()]["sc"],
+            "");
 }
 
 TEST(ViewDiff, BypassedFooOpReadsAsOneRemovedNode) {
@@ -186,10 +192,12 @@ g (float[N,64] x, float[64,32] w, float[32] b, float[?] u) => (float[N,32] y, fl
   const auto& nodes = d["graphs"][0]["nodes"];
   // Inputs x, w, b, u are graph inputs here (no initializers): Gemm per item 2*32*64 + 32.
   for (const auto& n : nodes) {
-    if (n.value("t", "") == "Gemm") {
+    const std::string op =
+        n.contains("o") ? d["ops"][n["o"].get<int>()]["t"].get<std::string>() : "";
+    if (op == "Gemm") {
       EXPECT_EQ(n["f"], 2 * 32 * 64 + 32);
     }
-    if (n.value("t", "") == "Relu") {
+    if (op == "Relu") {
       EXPECT_EQ(n["f"], 1);  // an unknown dim counts as 1
     }
   }

@@ -4,7 +4,36 @@
 // textContent or canvas text, never as markup.
 'use strict';
 (function () {
-  let data = JSON.parse(document.getElementById('model-data').textContent);
+  const timings = { start: performance.now() };
+  let data = hydrate(JSON.parse(document.getElementById('model-data').textContent));
+  timings.parsed = performance.now();
+
+  /** Copies each op box's shared facts (type, domain, category, version,
+   * custom schema) from the op table onto the box, and fills defaults. */
+  function hydrate(d) {
+    const empty = Object.freeze([]);
+    for (const g of d.graphs) {
+      for (const n of g.nodes) {
+        if (!n.ln) n.ln = empty;
+        if (n.k !== 0) continue;
+        const op = d.ops[n.o];
+        n.t = op.t;
+        n.d = op.d;
+        n.c = op.c;
+        n.v = op.v;
+        if (op.sc !== undefined) n.sc = op.sc;
+        if (!n.at) n.at = empty;
+      }
+    }
+    return d;
+  }
+
+  /** The schema's name for input or output i (a variadic last one repeats). */
+  function paramName(names, variadic, i) {
+    if (!names || !names.length) return String(i);
+    if (i < names.length) return names[i];
+    return variadic ? names[names.length - 1] : String(i);
+  }
 
   // Box metrics: the same as src/view/page_data.cpp.
   const TITLE_H = 22;
@@ -42,6 +71,11 @@
     }
     return e;
   }
+
+  /** Name and type of tensor `tid` of graph `g` (its tensor table). */
+  const tensorName = (g, tid) => (tid >= 0 ? g.tn[tid] : '');
+  const tensorType = (g, tid) => (tid >= 0 ? data.types[g.ty[tid]] : '');
+  const edgeLabel = (g, i) => data.labels[g.ty[g.et[i]]];
 
   const state = {
     graph: 0, dir: 'v', scale: 1, tx: 0, ty: 0, selected: -1, highlightEdges: null,
@@ -110,10 +144,18 @@
     ctx.setTransform(dpr * state.scale, 0, 0, dpr * state.scale, dpr * state.tx, dpr * state.ty);
     const view = [-state.tx / state.scale, -state.ty / state.scale,
       (cw - state.tx) / state.scale, (ch - state.ty) / state.scale];
-    drawGraph(ctx, G, state.scale, view, state.selected);
+    if (G.n > OVERVIEW_MIN_BOXES && state.scale <= overviewScale(G)) {
+      // Zoomed far out on a big graph: one bitmap of the whole drawing.
+      const ov = overview(G);
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(ov.canvas, 0, 0, ov.canvas.width / ov.scale, ov.canvas.height / ov.scale);
+      drawGraph(ctx, G, state.scale, view, state.selected, true);
+    } else {
+      drawGraph(ctx, G, state.scale, view, state.selected);
+    }
     state.frameTimes.push(performance.now() - t0);
     if (state.frameTimes.length > 600) state.frameTimes.splice(0, 300);
-    state.drawCount++;
+    if (state.drawCount++ === 0) timings.firstDraw = performance.now();
   }
 
   /** Text that fits `width`: shortened with an ellipsis when needed. */
@@ -127,6 +169,28 @@
     return text.slice(0, lo) + '\u2026';
   }
 
+  // Graphs with more boxes than this get a cached overview bitmap for far zoom.
+  const OVERVIEW_MIN_BOXES = 3000;
+  const OVERVIEW_MAX_PIXELS = 4096;
+
+  function overviewScale(p) {
+    return Math.min(1, OVERVIEW_MAX_PIXELS / Math.max(p.W, 1), OVERVIEW_MAX_PIXELS / Math.max(p.H, 1));
+  }
+
+  /** The whole graph drawn once, at overviewScale(), kept with the prepared graph. */
+  function overview(p) {
+    if (p.overview) return p.overview;
+    const scale = overviewScale(p);
+    const c = document.createElement('canvas');
+    c.width = Math.max(1, Math.ceil(p.W * scale));
+    c.height = Math.max(1, Math.ceil(p.H * scale));
+    const c2 = c.getContext('2d');
+    c2.setTransform(scale, 0, 0, scale, 0, 0);
+    drawGraph(c2, p, scale, [0, 0, p.W, p.H], -1, false, 1 / scale);
+    p.overview = { canvas: c, scale };
+    return p.overview;
+  }
+
   function fillFor(g, v) {
     const node = g.nodes[v];
     if (node.st) return DIFF_COLORS[node.st];
@@ -134,11 +198,17 @@
     return COLORS[node.c] || COLORS.other;
   }
 
-  /** Draws the boxes and edges of `p` that meet `view` (world coordinates). */
-  function drawGraph(c, p, scale, view, selected) {
+  /** Draws the boxes and edges of `p` that meet `view` (world coordinates);
+   * with `selectionOnly`, just the selection mark. Boxes are at least
+   * `minSize` world units (the overview keeps tiny boxes visible). */
+  function drawGraph(c, p, scale, view, selected, selectionOnly, minSize) {
     const [vx0, vy0, vx1, vy1] = view;
     const g = p.g;
     const detail = scale >= 0.35;
+    if (selectionOnly) {
+      drawSelection(c, p, scale, selected);
+      return 0;
+    }
     // Edges: one path, culled by bounding box.
     c.lineWidth = Math.max(1 / scale, 1);
     c.strokeStyle = '#8a8a8a';
@@ -165,7 +235,7 @@
         if (state.dir === 'v') c.bezierCurveTo(lx, (ly + t[1]) / 2, t[0], (ly + t[1]) / 2, t[0], t[1]);
         else c.bezierCurveTo((lx + t[0]) / 2, ly, (lx + t[0]) / 2, t[1], t[0], t[1]);
         arrows.push(t);
-        if (scale >= 0.6 && g.el[i]) labels.push([i, (lx + t[0]) / 2, (ly + t[1]) / 2]);
+        if (scale >= 0.6 && edgeLabel(g, i)) labels.push([i, (lx + t[0]) / 2, (ly + t[1]) / 2]);
       } else {
         c.lineTo(t[0], t[1]);
       }
@@ -201,6 +271,7 @@
       for (const v of list) {
         const x = p.x[v] - p.w[v] / 2, y = p.y[v] - p.h[v] / 2;
         if (detail && g.nodes[v].k === 0) c.rect(x, y, p.w[v], TITLE_H);
+        else if (minSize) c.rect(x, y, Math.max(p.w[v], minSize), Math.max(p.h[v], minSize));
         else c.rect(x, y, p.w[v], p.h[v]);
       }
       c.fill();
@@ -259,16 +330,20 @@
         c.font = '10px system-ui, sans-serif';
         c.textAlign = 'left';
         c.fillStyle = '#555';
-        for (const [i, x, y] of labels) c.fillText(g.el[i], x + 4, y);
+        for (const [i, x, y] of labels) c.fillText(edgeLabel(g, i), x + 4, y);
       }
     }
-    if (selected >= 0 && selected < p.n) {
-      c.lineWidth = Math.max(3, 2 / scale);
-      c.strokeStyle = '#f5a623';
-      c.strokeRect(p.x[selected] - p.w[selected] / 2 - 4, p.y[selected] - p.h[selected] / 2 - 4,
-        p.w[selected] + 8, p.h[selected] + 8);
-    }
+    drawSelection(c, p, scale, selected);
     return visible.length;
+  }
+
+  function drawSelection(c, p, scale, selected) {
+    if (selected < 0 || selected >= p.n) return;
+    c.lineWidth = Math.max(3, 2 / scale);
+    c.strokeStyle = '#f5a623';
+    const pad = Math.max(4, 4 / scale);
+    c.strokeRect(p.x[selected] - p.w[selected] / 2 - pad, p.y[selected] - p.h[selected] / 2 - pad,
+      p.w[selected] + 2 * pad, p.h[selected] + 2 * pad);
   }
 
   // ------------------------------------------------------------ navigation
@@ -318,6 +393,24 @@
     return -1;
   }
 
+  /** The first view of a graph: all of it, unless that would be too small to
+   * read; then its top (where the inputs are) at a readable scale, as Netron does. */
+  function initialView() {
+    const [cw, ch] = viewportSize();
+    const s = Math.min((cw - 48) / Math.max(G.W, 1), (ch - 48) / Math.max(G.H, 1));
+    if (s >= 0.25) return fit();
+    let first = 0;
+    for (let v = 0; v < G.n; v++) if (G.g.nodes[v].k === 1) { first = v; break; }
+    state.scale = 0.8;
+    state.tx = cw / 2 - G.x[first] * state.scale;
+    state.ty = 24 - (G.y[first] - G.h[first] / 2) * state.scale;
+    if (state.dir === 'h') {
+      state.tx = 24 - (G.x[first] - G.w[first] / 2) * state.scale;
+      state.ty = ch / 2 - G.y[first] * state.scale;
+    }
+    requestDraw();
+  }
+
   function openGraph(gi, keepView) {
     state.graph = gi;
     state.selected = -1;
@@ -325,7 +418,7 @@
     $('tooltip').hidden = true;
     G = prepare(gi);
     renderCrumbs();
-    if (!keepView) fit();
+    if (!keepView) initialView();
     requestDraw();
   }
 
@@ -380,7 +473,7 @@
     if (w.s) {
       rows.push(['min', String(w.s[0])], ['max', String(w.s[1])], ['mean', String(w.s[2])],
         ['std', String(w.s[3])], ['sparsity', (100 * w.s[4]).toFixed(1) + ' %']);
-      rows.push(['values', '[' + w.pv.map((x) => String(x)).join(', ') + (w.pv.length >= 16 ? ', \u2026' : '') + ']']);
+      rows.push(['values', '[' + w.pv.map((x) => String(x)).join(', ') + (w.pv.length >= 8 ? ', \u2026' : '') + ']']);
     }
     return el('div', { class: 'weight' }, table(rows));
   }
@@ -416,9 +509,12 @@
     parts.push(node.at.length ? table(node.at.map(([k, type, val]) => [k, val + '  (' + type + ')'])) : el('p', null, 'none'));
     parts.push(el('h3', null, 'Inputs'));
     const ins = el('div', { class: 'inputs' });
-    for (const [param, name, type, wi] of node.in) {
+    const op = data.ops[node.o];
+    for (let i = 0; i < node.in.length; i++) {
+      const tid = node.in[i], wi = node.w ? node.w[i] : -1, param = paramName(op.pi, op.vi, i);
+      const name = tensorName(g, tid), type = tensorType(g, tid);
       ins.append(table([[param, (name || '(absent)') + (type ? '  ' + type : '')]]));
-      if (wi !== undefined) {
+      if (wi >= 0) {
         const det = el('details', null, el('summary', null, 'weight ' + name));
         const blk = weightBlock(wi);
         if (blk) det.append(blk);
@@ -427,7 +523,7 @@
     }
     parts.push(ins);
     parts.push(el('h3', null, 'Outputs'));
-    parts.push(table(node.out.map(([param, name, type]) => [param, (name || '(absent)') + (type ? '  ' + type : '')])));
+    parts.push(table(node.out.map((tid, i) => [paramName(op.po, op.vo, i), (tensorName(g, tid) || '(absent)') + (tid >= 0 ? '  ' + tensorType(g, tid) : '')])));
     if (node.sg && node.sg.length) {
       parts.push(el('h3', null, 'Subgraphs'));
       for (const [label, gi] of node.sg) {
@@ -451,7 +547,7 @@
   function showValue(v) {
     const node = G.g.nodes[v];
     const parts = [el('h2', null, node.k === 1 ? 'Input' : 'Output'),
-      table([['name', node.t], ['type', node.y], ['dims', node.ln[0] ? node.ln[0].split('\u00d7').join(',') : '']])];
+      table([['name', node.t], ['type', tensorType(G.g, node.ti)], ['dims', dimsOf(tensorType(G.g, node.ti))]])];
     if (node.st) parts.push(el('p', null, 'Status: ' + DIFF_NAMES[node.st]));
     if (data.editable && node.k === 1 && G.g.parent < 0) {
       parts.push(el('button', {
@@ -485,7 +581,7 @@
       parts.push(el('h3', null, 'Graph ' + (g.name || '')));
       const ios = (kind) => g.nodes.filter((n) => n.k === kind).map((n) => {
         const row = el('tr', { class: kind === 1 ? 'graph-input' : 'graph-output' },
-          el('td', { class: 'key' }, n.t), el('td', { class: 'mono dims' }, dimsOf(n.y)), el('td', { class: 'mono' }, n.y));
+          el('td', { class: 'key' }, n.t), el('td', { class: 'mono dims' }, dimsOf(tensorType(g, n.ti))), el('td', { class: 'mono' }, tensorType(g, n.ti)));
         return row;
       });
       parts.push(el('h3', null, 'Inputs'), el('table', { id: 'model-inputs' }, ...ios(1)));
@@ -517,8 +613,9 @@
           if ((n.n || '').toLowerCase().includes(q)) out.push({ gi, v, label: n.n, kind: n.t });
           else if (n.t.toLowerCase() === q || ((n.d ? n.d + '::' : '') + n.t).toLowerCase() === q) out.push({ gi, v, label: n.n || n.t, kind: 'op ' + n.t });
           else {
-            const t = n.out.find((o) => o[1].toLowerCase().includes(q)) || n.in.find((i) => i[1].toLowerCase().includes(q));
-            if (t) out.push({ gi, v, label: t[1], kind: 'tensor of ' + n.t });
+            const hit = (tid) => tensorName(g, tid).toLowerCase().includes(q);
+            const t = n.out.find(hit) ?? n.in.find(hit);
+            if (t !== undefined) out.push({ gi, v, label: tensorName(g, t), kind: 'tensor of ' + n.t });
           }
         } else if (n.t.toLowerCase().includes(q)) {
           out.push({ gi, v, label: n.t, kind: n.k === 1 ? 'input' : 'output' });
@@ -627,7 +724,7 @@
     setStatus('editing\u2026');
     const [code, reply] = await post('/api/edit', request);
     if (code !== 200) { setStatus('edit failed: ' + (reply.error || code)); return; }
-    data = reply.data;
+    data = hydrate(reply.data);
     openGraph(Math.min(state.graph, data.graphs.length - 1), true);
     $('sidebar').hidden = true;
     setStatus('edited: ' + (reply.notes && reply.notes.length ? reply.notes.join('; ') : request.op));
@@ -749,6 +846,7 @@
   }
   resize();
   openGraph(0);
+  timings.prepared = performance.now();
   if (data.mode === 'diff') showModel();
 
   // For tests and benchmarks: a read-only window onto the viewer's state.
@@ -756,6 +854,7 @@
     get data() { return data; },
     get state() { return { graph: state.graph, dir: state.dir, scale: state.scale, tx: state.tx, ty: state.ty, selected: state.selected }; },
     frameTimes: () => state.frameTimes.slice(),
+    timings,
     drawCount: () => state.drawCount,
     nodeIndex: (name) => G.g.nodes.findIndex((n) => n.n === name || (n.k !== 0 && n.t === name)),
     screenPosition,
@@ -763,4 +862,5 @@
     ready: true,
   };
   document.body.dataset.ready = '1';
+  timings.scriptEnd = performance.now();
 })();
