@@ -19,5 +19,7 @@ void register_attention_kernels(KernelRegistry& r);    // kernels_attention.cpp
 void register_quant_kernels(KernelRegistry& r);        // kernels_quant.cpp
 void register_resize_kernels(KernelRegistry& r);       // kernels_resize.cpp
 void register_gridsample_kernels(KernelRegistry& r);   // kernels_gridsample.cpp
+void register_sequence_kernels(KernelRegistry& r);     // kernels_sequence.cpp
+void register_control_kernels(KernelRegistry& r);      // kernels_control.cpp
 
 }  // namespace onnxkit::runtime

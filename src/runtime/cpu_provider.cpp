@@ -39,6 +39,8 @@ class CpuProvider final : public Provider {
     register_quant_kernels(kernels_);
     register_resize_kernels(kernels_);
     register_gridsample_kernels(kernels_);
+    register_sequence_kernels(kernels_);
+    register_control_kernels(kernels_);
   }
   std::string_view name() const override { return "cpu"; }
   const KernelRegistry& kernels() const override { return kernels_; }
