@@ -26,11 +26,17 @@ namespace fs = std::filesystem;
 using runtime::Value;
 
 constexpr std::array kOptions{
+<<<<<<< ours
     OptionSpec{"input", 'i', "NAME=FILE",
                "Input NAME from a .npy or TensorProto .pb file, or 'random'", true},
     OptionSpec{"dim", 0, "NAME=VALUE", "Value of a symbolic dim for random inputs (default 1)",
                true},
     OptionSpec{"output-dir", 'o', "DIR", "Write each output to DIR/NAME.npy"},
+=======
+    OptionSpec{"input", 'i', "NAME=FILE", "Input NAME from a .npy or TensorProto .pb file, or 'random'", true},
+    OptionSpec{"dim", 0, "NAME=VALUE", "Value of a symbolic dim for random inputs (default 1)", true},
+    OptionSpec{"output-dir", 'o', "DIR", "Write each output to DIR/NAME.npy (a sequence or optional: NAME.pb)"},
+>>>>>>> theirs
     OptionSpec{"compare-to", 0, "DIR", "Compare outputs with DIR/NAME.npy or DIR/output_J.pb"},
     OptionSpec{"rtol", 0, "R", "Relative tolerance of --compare-to (default 1e-3)"},
     OptionSpec{"atol", 0, "A", "Absolute tolerance of --compare-to (default 1e-5)"},
@@ -60,6 +66,10 @@ std::string file_name_for(const std::string& name) {
 
 Value random_value(const runtime::ValueInfo& info, const std::map<std::string, std::int64_t>& dims,
                    std::mt19937_64& rng) {
+  if (info.kind != Value::Kind::kTensor) {
+    fail("input '" + info.name + "'",
+         "is " + info.type + "; random values are tensors only, give a .pb file (SequenceProto or OptionalProto)");
+  }
   runtime::Dims d;
   if (!info.shape) fail("input '" + info.name + "'", "its rank is unknown; give a file with --input");
   for (const Dim& dim : *info.shape) {
@@ -143,6 +153,21 @@ bool compare(const std::string& name, const Value& got, const Value& want, doubl
   return bad == 0;
 }
 
+/// compare() through sequences and optionals: "name[i]" per item.
+bool compare_value(const std::string& name, const Value& got, const Value& want, double rtol, double atol) {
+  if (got.is_tensor() && want.is_tensor()) return compare(name, got, want, rtol, atol);
+  if (got.kind() != want.kind() || got.items().size() != want.items().size()) {
+    std::cout << name << ": " << got.describe() << " != expected " << want.describe() << "  MISMATCH\n";
+    return false;
+  }
+  bool ok = true;
+  for (std::size_t i = 0; i < got.items().size(); ++i) {
+    ok = compare_value(name + "[" + std::to_string(i) + "]", got.items()[i], want.items()[i], rtol, atol) && ok;
+  }
+  if (got.items().empty()) std::cout << name << ": " << got.describe() << "  ok\n";
+  return ok;
+}
+
 int run(const ParsedArgs& args) {
   const fs::path model_path = args.positionals[0];
   const ir::Model model = load_model(model_path);
@@ -189,7 +214,8 @@ int run(const ParsedArgs& args) {
       for (const auto& i : session.inputs()) names += (names.empty() ? "'" : ", '") + i.name + "'";
       throw UsageError("the model has no input '" + name + "' (inputs: " + names + ")");
     }
-    feeds.emplace_back(name, spec == "random" ? random_value(*info, dims, rng) : runtime::read_value_file(spec));
+    feeds.emplace_back(name, spec == "random" ? random_value(*info, dims, rng)
+                                              : runtime::read_value_file(spec, info->kind, info->dtype));
   }
   for (const auto& i : session.inputs()) {
     bool given = false;
@@ -202,7 +228,8 @@ int run(const ParsedArgs& args) {
   if (out_dir) fs::create_directories(*out_dir);
   for (const auto& [name, value] : outputs) {
     std::cout << name << ": " << value.describe() << "\n";
-    if (out_dir) runtime::write_npy(fs::path(*out_dir) / (file_name_for(name) + ".npy"), value);
+    if (out_dir && value.is_tensor()) runtime::write_npy(fs::path(*out_dir) / (file_name_for(name) + ".npy"), value);
+    if (out_dir && !value.is_tensor()) runtime::write_value_file(fs::path(*out_dir) / (file_name_for(name) + ".pb"), value);
   }
   if (auto ref = args.value("compare-to")) {
     const double rtol = args.value("rtol") ? parse_double(*args.value("rtol"), "--rtol") : 1e-3;
@@ -210,10 +237,11 @@ int run(const ParsedArgs& args) {
     bool ok = true;
     for (std::size_t j = 0; j < outputs.size(); ++j) {
       const auto& [name, value] = outputs[j];
-      fs::path p = fs::path(*ref) / (file_name_for(name) + ".npy");
+      const runtime::ValueInfo& info = session.outputs()[j];
+      fs::path p = fs::path(*ref) / (file_name_for(name) + (value.is_tensor() ? ".npy" : ".pb"));
       if (!fs::exists(p)) p = fs::path(*ref) / ("output_" + std::to_string(j) + ".pb");
       if (!fs::exists(p)) fail(*ref, "no reference for output '" + name + "' (" + file_name_for(name) + ".npy or output_" + std::to_string(j) + ".pb)");
-      ok = compare(name, value, runtime::read_value_file(p), rtol, atol) && ok;
+      ok = compare_value(name, value, runtime::read_value_file(p, info.kind, info.dtype), rtol, atol) && ok;
     }
     if (!ok) fail(*ref, "outputs differ beyond rtol " + std::to_string(rtol) + ", atol " + std::to_string(atol));
   }
@@ -228,9 +256,10 @@ const Command& run_command() {
       "MODEL [--input NAME=FILE|random]... [--output-dir DIR] [--compare-to DIR] [--custom-ops "
       "LIB]...",
       "Run a model on the CPU",
-      "Inputs come from .npy files, TensorProto .pb files (ONNX test data) or\n"
-      "random values ('random'; symbolic dims are 1 unless --dim NAME=V). Prints\n"
-      "each output's type and shape; --output-dir writes them as .npy, and\n"
+      "Inputs come from .npy files, TensorProto .pb files (ONNX test data;\n"
+      "SequenceProto/OptionalProto for sequence and optional inputs) or random\n"
+      "values ('random'; symbolic dims are 1 unless --dim NAME=V). Prints each\n"
+      "output's type and shape; --output-dir writes them as .npy (.pb), and\n"
       "--compare-to checks them against DIR/NAME.npy or DIR/output_J.pb and prints\n"
       "the worst error per output (exit status 1 on a mismatch). Custom ops get\n"
       "their kernels from plug-in libraries (--custom-ops, repeatable).",

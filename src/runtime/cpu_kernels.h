@@ -23,5 +23,7 @@ void register_string_kernels(KernelRegistry& r);       // kernels_string.cpp
 void register_tfidf_kernels(KernelRegistry& r);        // kernels_tfidf.cpp
 void register_bitcast_kernels(KernelRegistry& r);      // kernels_bitcast.cpp
 void register_qlinear_kernels(KernelRegistry& r);      // kernels_qlinear.cpp
+void register_sequence_kernels(KernelRegistry& r);     // kernels_sequence.cpp
+void register_control_kernels(KernelRegistry& r);      // kernels_control.cpp
 
 }  // namespace onnxkit::runtime

@@ -67,8 +67,16 @@ struct RunProfile {
 /// A graph input or output as the session sees it.
 struct ValueInfo {
   std::string name;
+  /// kTensor, kSequence or kOptional (kTensor when undeclared).
+  Value::Kind kind = Value::Kind::kTensor;
+  /// Element type (of a sequence or optional: of its tensors).
   DataType dtype = DataType::kUndefined;
-  std::optional<Shape> shape;  ///< nullopt when the rank is unknown
+  /// Shape of a tensor (of a sequence or optional: of its tensors); nullopt
+  /// when the rank is unknown.
+  std::optional<Shape> shape;
+  /// The declared type as text: "float[N,3]", "seq(float[?])",
+  /// "optional(seq(int64[4]))"; empty when undeclared.
+  std::string type;
 };
 
 using NamedValues = std::vector<std::pair<std::string, Value>>;
