@@ -23,5 +23,7 @@ void register_string_kernels(KernelRegistry& r);       // kernels_string.cpp
 void register_tfidf_kernels(KernelRegistry& r);        // kernels_tfidf.cpp
 void register_bitcast_kernels(KernelRegistry& r);      // kernels_bitcast.cpp
 void register_qlinear_kernels(KernelRegistry& r);      // kernels_qlinear.cpp
+void register_unique_kernels(KernelRegistry& r);       // kernels_unique.cpp
+void register_crop_kernels(KernelRegistry& r);         // kernels_crop.cpp
 
 }  // namespace onnxkit::runtime

@@ -43,6 +43,8 @@ class CpuProvider final : public Provider {
     register_tfidf_kernels(kernels_);
     register_bitcast_kernels(kernels_);
     register_qlinear_kernels(kernels_);
+    register_unique_kernels(kernels_);
+    register_crop_kernels(kernels_);
   }
   std::string_view name() const override { return "cpu"; }
   const KernelRegistry& kernels() const override { return kernels_; }
