@@ -25,5 +25,7 @@ void register_bitcast_kernels(KernelRegistry& r);      // kernels_bitcast.cpp
 void register_qlinear_kernels(KernelRegistry& r);      // kernels_qlinear.cpp
 void register_sequence_kernels(KernelRegistry& r);     // kernels_sequence.cpp
 void register_control_kernels(KernelRegistry& r);      // kernels_control.cpp
+void register_unique_kernels(KernelRegistry& r);       // kernels_unique.cpp
+void register_crop_kernels(KernelRegistry& r);         // kernels_crop.cpp
 
 }  // namespace onnxkit::runtime

@@ -45,6 +45,8 @@ class CpuProvider final : public Provider {
     register_qlinear_kernels(kernels_);
     register_sequence_kernels(kernels_);
     register_control_kernels(kernels_);
+    register_unique_kernels(kernels_);
+    register_crop_kernels(kernels_);
   }
   std::string_view name() const override { return "cpu"; }
   const KernelRegistry& kernels() const override { return kernels_; }
