@@ -36,5 +36,6 @@ const Command& edit_command();
 const Command& check_command();
 const Command& infer_command();
 const Command& run_command();
+const Command& bench_command();
 
 }  // namespace onnxkit::cli

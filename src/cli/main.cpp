@@ -22,9 +22,9 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
-std::array<const Command*, 8> commands() {
+std::array<const Command*, 9> commands() {
   return {&inspect_command(), &print_command(), &convert_command(), &example_command(),
-          &edit_command(), &check_command(), &infer_command(), &run_command()};
+          &edit_command(), &check_command(), &infer_command(), &run_command(), &bench_command()};
 }
 
 const Command* find_command(std::string_view name) {
