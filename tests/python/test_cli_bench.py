@@ -92,3 +92,17 @@ def test_missing_model_and_missing_kernel_fail_with_one_line(tmp_path):
               str(path))
     p = onnxkit("bench", path)
     assert p.returncode == 1 and "node 'foo' (devtech::FooOp)" in p.stderr and p.stderr.count("\n") == 1
+
+
+def test_run_optimize_levels_give_the_same_outputs(model, tmp_path):
+    outs = []
+    for level in (0, 1):
+        out = tmp_path / f"o{level}"
+        p = onnxkit("run", model, "--input", "x=random", "--input", "ids=random", "--dim", "N=2", "--dim", "S=3",
+                    "--optimize", level, "--output-dir", out)
+        assert p.returncode == 0, p.stderr
+        outs.append(np.load(out / "y.npy"))
+    assert outs[0].shape == (2, 3, 4)
+    np.testing.assert_array_equal(outs[0], outs[1])
+    p = onnxkit("run", model, "--input", "x=random", "--input", "ids=random", "--optimize", 2)
+    assert p.returncode == 2 and "--optimize takes 0 (none) or 1 (basic)" in p.stderr
