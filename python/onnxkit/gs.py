@@ -19,7 +19,7 @@ Differences from onnx-graphsurgeon (0.6.1), on purpose:
   that depend on it, so `partitioning` is accepted and not needed. Shapes
   come from onnxkit's shape inference (static dims folded through Shape,
   Gather and Slice of a Shape, Size). Not done: shape-tensor cast elision,
-  flattening If nodes with a constant condition, local functions.
+  local functions.
 """
 import numbers
 from collections import OrderedDict, defaultdict
@@ -428,13 +428,15 @@ class Graph(_ok.Graph):
         to fold (None: no limit); bigger outputs are computed at run time.
         should_exclude_node=None: a function of a Node; nodes it returns True
         for are not folded. Random ops, Dropout and Quantize/DequantizeLinear
-        are never folded. flatten_subgraphs and recurse_functions are accepted
-        and not done yet. Returns self."""
+        are never folded. flatten_subgraphs=True: an If whose condition is now
+        a Constant is replaced by the nodes of the branch it takes (their
+        tensors renamed NAME_subg_I_BRANCH). recurse_functions is accepted and
+        not done yet. Returns self."""
         if partitioning not in (None, "basic", "recursive"):
             raise OnnxGraphSurgeonException(
                 "Argument for parameter 'partitioning' must be one of: [None, 'basic', 'recursive']")
         errors = _ok._fold_constants(self, fold_shapes, recurse_subgraphs, error_ok,
-                                     size_threshold, should_exclude_node)
+                                     size_threshold, should_exclude_node, flatten_subgraphs)
         if errors:
             import logging
 

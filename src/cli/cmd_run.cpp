@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/custom_ops_option.h"
 #include "cli/model_files.h"
+#include "cli/random_inputs.h"
 #include "onnxkit/core/error.h"
 #include "onnxkit/passes/pass_manager.h"
 #include "onnxkit/passes/session_factory.h"
@@ -26,17 +27,9 @@ namespace fs = std::filesystem;
 using runtime::Value;
 
 constexpr std::array kOptions{
-<<<<<<< ours
-    OptionSpec{"input", 'i', "NAME=FILE",
-               "Input NAME from a .npy or TensorProto .pb file, or 'random'", true},
-    OptionSpec{"dim", 0, "NAME=VALUE", "Value of a symbolic dim for random inputs (default 1)",
-               true},
-    OptionSpec{"output-dir", 'o', "DIR", "Write each output to DIR/NAME.npy"},
-=======
     OptionSpec{"input", 'i', "NAME=FILE", "Input NAME from a .npy or TensorProto .pb file, or 'random'", true},
     OptionSpec{"dim", 0, "NAME=VALUE", "Value of a symbolic dim for random inputs (default 1)", true},
     OptionSpec{"output-dir", 'o', "DIR", "Write each output to DIR/NAME.npy (a sequence or optional: NAME.pb)"},
->>>>>>> theirs
     OptionSpec{"compare-to", 0, "DIR", "Compare outputs with DIR/NAME.npy or DIR/output_J.pb"},
     OptionSpec{"rtol", 0, "R", "Relative tolerance of --compare-to (default 1e-3)"},
     OptionSpec{"atol", 0, "A", "Absolute tolerance of --compare-to (default 1e-5)"},
@@ -62,45 +55,6 @@ std::string file_name_for(const std::string& name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
   }
   return s;
-}
-
-Value random_value(const runtime::ValueInfo& info, const std::map<std::string, std::int64_t>& dims,
-                   std::mt19937_64& rng) {
-  if (info.kind != Value::Kind::kTensor) {
-    fail("input '" + info.name + "'",
-         "is " + info.type + "; random values are tensors only, give a .pb file (SequenceProto or OptionalProto)");
-  }
-  runtime::Dims d;
-  if (!info.shape) fail("input '" + info.name + "'", "its rank is unknown; give a file with --input");
-  for (const Dim& dim : *info.shape) {
-    if (dim.is_value()) {
-      d.push_back(dim.value);
-    } else if (dim.is_param() && dims.count(dim.param)) {
-      d.push_back(dims.at(dim.param));
-    } else {
-      d.push_back(1);
-    }
-  }
-  Value v = Value::tensor(info.dtype, d);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::uniform_int_distribution<int> small(0, 9);
-  using runtime::reference::BFloat16;
-  using runtime::reference::Float16;
-  switch (info.dtype) {
-    case DataType::kFloat: for (float& x : v.mutable_span<float>()) x = u(rng); break;
-    case DataType::kDouble: for (double& x : v.mutable_span<double>()) x = u(rng); break;
-    case DataType::kFloat16: for (Float16& x : v.mutable_span<Float16>()) x = Float16(u(rng)); break;
-    case DataType::kBfloat16: for (BFloat16& x : v.mutable_span<BFloat16>()) x = BFloat16(u(rng)); break;
-    case DataType::kBool: for (bool& x : v.mutable_span<bool>()) x = small(rng) < 5; break;
-    case DataType::kInt64: for (auto& x : v.mutable_span<std::int64_t>()) x = small(rng); break;
-    case DataType::kInt32: for (auto& x : v.mutable_span<std::int32_t>()) x = small(rng); break;
-    case DataType::kUint8: for (auto& x : v.mutable_span<std::uint8_t>()) x = static_cast<std::uint8_t>(small(rng)); break;
-    case DataType::kInt8: for (auto& x : v.mutable_span<std::int8_t>()) x = static_cast<std::int8_t>(small(rng)); break;
-    default:
-      fail("input '" + info.name + "'", "random values of " + std::string(data_type_name(info.dtype)) +
-                                            " are not supported; give a file with --input");
-  }
-  return v;
 }
 
 double element(const Value& v, std::size_t i) {
@@ -183,7 +137,7 @@ int run(const ParsedArgs& args) {
   const std::unique_ptr<runtime::Session> session_owner = passes::make_session(model, options);
   const runtime::Session& session = *session_owner;
 
-  std::map<std::string, std::int64_t> dims;
+  DimValues dims;
   std::vector<std::pair<std::string, std::string>> specs;
   for (const auto& [opt, value] : args.options) {
     const auto eq = value.find('=');

@@ -22,10 +22,10 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
-std::array<const Command*, 10> commands() {
+std::array<const Command*, 11> commands() {
   return {&inspect_command(), &print_command(), &convert_command(), &example_command(),
           &edit_command(),    &check_command(), &infer_command(),   &run_command(),
-          &view_command(),    &diff_command()};
+          &bench_command(),   &view_command(),  &diff_command()};
 }
 
 const Command* find_command(std::string_view name) {

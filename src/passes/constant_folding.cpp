@@ -59,8 +59,7 @@ std::optional<std::uint64_t> inferred_bytes(const infer::Analysis& analysis, con
 /// Folding of one graph: which tensors are known, and their values.
 class Folder {
  public:
-  Folder(ir::Model& model, const FoldOptions& options, const infer::Analysis* analysis)
-      : model_(model), options_(options), analysis_(analysis) {}
+  Folder(ir::Model& model, const FoldOptions& options) : model_(model), options_(options) {}
 
   void fold(ir::Graph& graph, FoldReport& report) {
     std::unordered_set<const ir::Node*> evaluated;
@@ -83,6 +82,8 @@ class Folder {
     }
     // Materialize the known tensors that something other than an evaluated
     // node reads (or that are graph outputs): the rest die with their nodes.
+    std::unordered_set<const ir::Tensor*> listed(graph.initializers().begin(),
+                                                 graph.initializers().end());
     for (ir::Tensor* t : known_order) {
       bool needed = is_graph_output(*t);
       for (const ir::Node* c : t->consumers()) needed = needed || !evaluated.contains(c);
@@ -96,7 +97,11 @@ class Folder {
       }
       t->to_constant(runtime::value_to_tensor_data(computed_.at(t), t->name()));
       if (t->has_info()) t->info().type.reset();  // the data says it now
-      list_initializer(owner, t);
+      if (&owner != &graph) {
+        list_initializer(owner, t);
+      } else if (listed.insert(t).second) {
+        graph.initializers().push_back(t);
+      }
       report.folded.push_back(t);
     }
     computed_.clear();
@@ -150,10 +155,26 @@ class Folder {
   /// it cannot be run or an output is too big to fold.
   bool evaluate(const ir::Node& node, FoldReport& report) {
     const std::uint64_t in_bytes = input_bytes(node);
-    if (analysis_ != nullptr) {
+    // A Constant node holding a tensor needs no kernel: its value is the attribute's.
+    if (node.op_type() == "Constant" && node.outputs().size() == 1) {
+      const ir::Attribute* value = node.attribute("value");
+      if (value != nullptr && value->type == ir::AttributeType::kTensor && value->t &&
+          node.attributes().size() == 1) {
+        try {
+          Value v = runtime::value_from_tensor_data(*value->t);
+          // Its bytes are in the model already: only the threshold applies, not growth.
+          if (options_.size_threshold && value_bytes(v) > *options_.size_threshold) return false;
+          computed_[node.outputs()[0]] = std::move(v);
+          return true;
+        } catch (const Error&) {
+          // fall through: the session reports it
+        }
+      }
+    }
+    if (options_.size_threshold || options_.limit_growth) {  // never run what could not be kept
       for (const ir::Tensor* t : node.outputs()) {
         if (t->is_empty()) continue;
-        if (auto b = inferred_bytes(*analysis_, t); b && !size_allowed(*b, in_bytes)) return false;
+        if (auto b = inferred_bytes(analysis(), t); b && !size_allowed(*b, in_bytes)) return false;
       }
     }
     runtime::NamedValues outputs;
@@ -222,7 +243,7 @@ class Folder {
   /// Gather/Slice of a Shape picking only static dims (inference knows their
   /// values). Records the value; true when folded.
   bool fold_shape(const ir::Node& node, ir::Tensor* t) {
-    if (analysis_ == nullptr || !is_onnx_domain(node.domain())) return false;
+    if (!is_onnx_domain(node.domain())) return false;
     const std::string& op = node.op_type();
     bool shape_like = op == "Shape" || op == "Size";
     if ((op == "Gather" || op == "Slice") && !node.inputs().empty()) {
@@ -230,8 +251,9 @@ class Folder {
       shape_like = data->producers().size() == 1 && data->producers()[0]->op_type() == "Shape";
     }
     if (!shape_like || (options_.exclude && options_.exclude(node))) return false;
-    auto it = analysis_->facts.find(t);
-    if (it == analysis_->facts.end() || !it->second.values) return false;
+    const infer::Analysis& facts = analysis();
+    auto it = facts.facts.find(t);
+    if (it == facts.facts.end() || !it->second.values) return false;
     const ir::Type& type = it->second.type;
     if (!type.is_tensor() || type.elem_type != DataType::kInt64 || type.dims() == nullptr)
       return false;
@@ -253,9 +275,15 @@ class Folder {
     return true;
   }
 
+  /// Inference over the model, run on first use (many graphs never need it).
+  const infer::Analysis& analysis() {
+    if (!analysis_) analysis_ = infer::analyze(model_);
+    return *analysis_;
+  }
+
   ir::Model& model_;
   const FoldOptions& options_;
-  const infer::Analysis* analysis_;
+  std::optional<infer::Analysis> analysis_;
   std::unordered_map<const ir::Tensor*, Value> computed_;
 };
 
@@ -263,8 +291,7 @@ class Folder {
 
 FoldReport fold_constants(ir::Model& model, ir::Graph& graph, const FoldOptions& options) {
   FoldReport report;
-  const infer::Analysis analysis = infer::analyze(model);
-  Folder folder(model, options, &analysis);
+  Folder folder(model, options);
   folder.fold(graph, report);
   return report;
 }

@@ -1,5 +1,6 @@
 #include <cmath>
 #include <cstring>
+#include <unordered_set>
 #include <vector>
 
 #include "onnxkit/ir/graph.h"
@@ -67,7 +68,7 @@ bool only_first_output_used(const ir::Node& bn) {
   return true;
 }
 
-bool fold_one(ir::Graph& graph, ir::Node* bn) {
+bool fold_one(ir::Graph& graph, ir::Node* bn, std::unordered_set<const ir::Node*>& doomed) {
   if (bn->inputs().size() != 5 || bn->outputs().empty() || !only_first_output_used(*bn))
     return false;
   if (const ir::Attribute* a = bn->attribute("training_mode"); a != nullptr && a->i != 0)
@@ -116,7 +117,8 @@ bool fold_one(ir::Graph& graph, ir::Node* bn) {
   list_initializer(graph, new_w);
   list_initializer(graph, new_b);
 
-  graph.remove_node(bn);  // z loses its producer, y its reader
+  detach_node(bn);  // z loses its producer, y its reader
+  doomed.insert(bn);
   conv->set_input(kConvWeight, new_w);
   if (conv->inputs().size() > kConvBias) {
     conv->set_input(kConvBias, new_b);
@@ -136,9 +138,10 @@ bool ConvBatchNormFolding::run(ir::Model& model) {
   for (const auto& n : graph.nodes()) {
     if (is_op(*n, "BatchNormalization")) bns.push_back(n.get());
   }
-  bool changed = false;
-  for (ir::Node* bn : bns) changed = fold_one(graph, bn) || changed;
-  return changed;
+  std::unordered_set<const ir::Node*> doomed;
+  for (ir::Node* bn : bns) fold_one(graph, bn, doomed);
+  remove_nodes(graph, doomed);
+  return !doomed.empty();
 }
 
 }  // namespace onnxkit::passes

@@ -47,14 +47,16 @@ void redirect_readers(ir::Tensor* from, ir::Tensor* to) {
 }
 
 bool remove_one(ir::Graph& graph, ir::Node* node,
-                const std::unordered_set<const ir::Tensor*>& pinned) {
+                const std::unordered_set<const ir::Tensor*>& pinned,
+                std::unordered_set<const ir::Node*>& doomed) {
   if (node->inputs().empty() || node->outputs().empty()) return false;
   ir::Tensor* x = node->inputs()[0];
   ir::Tensor* y = node->outputs()[0];
   if (x->is_empty() || y->is_empty() || x == y || pinned.contains(y) || pinned.contains(x))
     return false;
   if (!is_graph_output(*y)) {
-    graph.remove_node(node);
+    detach_node(node);
+    doomed.insert(node);
     redirect_readers(y, x);
     return true;
   }
@@ -64,7 +66,8 @@ bool remove_one(ir::Graph& graph, ir::Node* node,
     return false;
   }
   ir::Node* producer = x->producers()[0];
-  graph.remove_node(node);
+  detach_node(node);
+  doomed.insert(node);
   for (std::size_t i = 0; i < producer->outputs().size(); ++i) {
     if (producer->outputs()[i] == x) producer->set_output(i, y);
   }
@@ -84,9 +87,10 @@ bool IdentityElimination::run(ir::Model& model) {
   for (const auto& n : graph.nodes()) {
     if (is_op(*n, "Identity") || is_inference_dropout(*n, opset)) candidates.push_back(n.get());
   }
-  bool changed = false;
-  for (ir::Node* n : candidates) changed = remove_one(graph, n, pinned) || changed;
-  return changed;
+  std::unordered_set<const ir::Node*> doomed;
+  for (ir::Node* n : candidates) remove_one(graph, n, pinned, doomed);
+  remove_nodes(graph, doomed);
+  return !doomed.empty();
 }
 
 bool DeadNodeElimination::run(ir::Model& model) {

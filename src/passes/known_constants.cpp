@@ -24,4 +24,21 @@ void list_initializer(ir::Graph& graph, ir::Tensor* t) {
   if (std::find(inits.begin(), inits.end(), t) == inits.end()) inits.push_back(t);
 }
 
+void detach_node(ir::Node* node) {
+  node->clear_inputs();
+  node->clear_outputs();
+}
+
+void remove_nodes(ir::Graph& graph, const std::unordered_set<const ir::Node*>& doomed) {
+  if (doomed.empty()) return;
+  std::vector<std::unique_ptr<ir::Node>> all = graph.release_nodes();
+  for (auto& n : all) {
+    if (doomed.contains(n.get())) {
+      detach_node(n.get());
+    } else {
+      graph.adopt_node(std::move(n));
+    }
+  }
+}
+
 }  // namespace onnxkit::passes

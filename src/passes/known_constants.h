@@ -3,6 +3,7 @@
 // rely on, and which nodes are ONNX operators.
 
 #include <string_view>
+#include <unordered_set>
 
 #include "onnxkit/ir/graph.h"
 #include "onnxkit/ir/node.h"
@@ -33,5 +34,11 @@ const ir::TensorData* fixed_data(const ir::Tensor& t);
 
 /// Registers `t` (a Constant of `graph`) as an initializer unless it is one.
 void list_initializer(ir::Graph& graph, ir::Tensor* t);
+
+/// Disconnects `node` from its tensors (it is then destroyed by remove_nodes).
+void detach_node(ir::Node* node);
+/// Destroys the nodes in `doomed` (detached first) with one pass over the
+/// node list: Graph::remove_node() per node would cost O(nodes) each.
+void remove_nodes(ir::Graph& graph, const std::unordered_set<const ir::Node*>& doomed);
 
 }  // namespace onnxkit::passes

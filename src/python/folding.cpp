@@ -15,7 +15,8 @@ void bind_folding(py::module_& m) {
   m.def(
       "_fold_constants",
       [](py::object graph_obj, bool fold_shapes, bool recurse_subgraphs, bool error_ok,
-         std::optional<std::uint64_t> size_threshold, py::object should_exclude_node) {
+         std::optional<std::uint64_t> size_threshold, py::object should_exclude_node,
+         bool flatten_subgraphs) {
         ir::Graph* graph = graph_obj.cast<GraphHandle&>().get();
         std::shared_ptr<Root> root = root_of(graph);
         passes::FoldOptions options;
@@ -32,10 +33,11 @@ void bind_folding(py::module_& m) {
         for (ir::Tensor* t : report.folded) {
           if (find_handle(t) != nullptr) refresh_tensor_class(wrap(t), t);
         }
+        if (flatten_subgraphs) guarded(root, [&] { passes::flatten_constant_ifs(*graph); });
         return report.errors;
       },
       py::arg("graph"), py::arg("fold_shapes"), py::arg("recurse_subgraphs"), py::arg("error_ok"),
-      py::arg("size_threshold"), py::arg("should_exclude_node"),
+      py::arg("size_threshold"), py::arg("should_exclude_node"), py::arg("flatten_subgraphs"),
       "Folds constants of `graph` in place (see onnxkit.gs.Graph.fold_constants); returns "
       "the errors of nodes that could not be evaluated.");
 }

@@ -169,3 +169,42 @@ def test_constant_nodes_become_constants_named_after_their_output():
     assert [n.op for n in graph.nodes] == ["Mul"]
     model = gs.export_onnx(graph)
     assert [i.name for i in model.graph.initializer] == [k.name]
+
+
+def if_graph(cond_values):
+    """y = If(Greater(a, b)) then Add(x, 10) else Neg(x): the condition folds."""
+    x = gs.Variable("x", dtype=np.float32, shape=(2,))
+    a, b = gs.Constant("a", np.array(cond_values[0], np.float32)), gs.Constant("b", np.array(cond_values[1], np.float32))
+    cond = gs.Variable("cond", dtype=np.bool_, shape=())
+    then_out = gs.Variable("out", dtype=np.float32, shape=(2,))
+    else_out = gs.Variable("out", dtype=np.float32, shape=(2,))
+    ten = gs.Constant("ten", np.full(2, 10, np.float32))
+    then_graph = gs.Graph(nodes=[gs.Node("Add", name="add", inputs=[x, ten], outputs=[then_out])],
+                          outputs=[then_out], name="then")
+    else_graph = gs.Graph(nodes=[gs.Node("Neg", name="neg", inputs=[x], outputs=[else_out])],
+                          outputs=[else_out], name="else")
+    y = gs.Variable("y", dtype=np.float32, shape=(2,))
+    nodes = [gs.Node("Greater", inputs=[a, b], outputs=[cond]),
+             gs.Node("If", name="if", inputs=[cond], outputs=[y],
+                     attrs={"then_branch": then_graph, "else_branch": else_graph})]
+    return gs.Graph(nodes=nodes, inputs=[x], outputs=[y], opset=13)
+
+
+@pytest.mark.parametrize("cond, op, want", [((2, 1), "Add", lambda x: x + 10), ((1, 2), "Neg", lambda x: -x)])
+def test_flatten_subgraphs_inlines_the_branch_a_constant_condition_takes(cond, op, want):
+    graph = if_graph(cond)
+    if_node = graph.nodes[1]
+    graph.fold_constants().cleanup()
+    assert [n.op for n in graph.nodes] == [op]
+    assert [t.name for t in graph.outputs] == ["y"] and graph.nodes[0].outputs[0].name == "y"
+    assert if_node.op == "If"  # the removed node stays a usable Python object
+    model = gs.export_onnx(graph)
+    onnx.checker.check_model(model)
+    x = np.array([1, -2], np.float32)
+    np.testing.assert_array_equal(run(graph, {"x": x})[0], want(x))
+    if op == "Add":
+        assert graph.nodes[0].inputs[1].name == "ten_subg_1_then"
+
+    kept = if_graph(cond)
+    kept.fold_constants(flatten_subgraphs=False).cleanup()
+    assert [n.op for n in kept.nodes] == ["If"]

@@ -66,6 +66,14 @@ struct FoldReport {
 /// unused output in their place, and cleanup() removes it.
 FoldReport fold_constants(ir::Model& model, ir::Graph& graph, const FoldOptions& options = {});
 
+/// onnx-graphsurgeon's flatten_subgraphs: each If of `graph` whose condition
+/// is a constant (not a graph input) is replaced by the nodes of the branch it
+/// takes, the branch's tensors renamed NAME_subg_I_BRANCH (I: the If's
+/// position) so they cannot collide. An If whose branch returns a tensor it
+/// does not compute (an outer one, an initializer) is left as it is. Returns
+/// the number of If nodes flattened.
+std::size_t flatten_constant_ifs(ir::Graph& graph);
+
 /// The pass: fold_constants() on the main graph with `options`.
 class ConstantFolding final : public Pass {
  public:
