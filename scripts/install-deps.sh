@@ -12,6 +12,7 @@ packages=(
   pybind11-dev python3-dev python3-numpy python3-pytest
   python3-onnx python3-torch python3-torchvision
   time  # /usr/bin/time, for peak RSS in bench/
+  libdnnl-dev  # oneDNN: the runtime's fast Conv/MatMul/Gemm/pool kernels (src/runtime/fast/)
 )
 
 missing=()

@@ -1,7 +1,9 @@
 #include "onnxkit/runtime/session.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <tuple>
 #include <map>
 #include <unordered_map>
 
@@ -18,6 +20,12 @@ constexpr int kNoSlot = -1;
 
 std::string qualified(std::string_view domain, std::string_view op) {
   return domain.empty() ? std::string(op) : std::string(domain) + "::" + std::string(op);
+}
+
+/// ONNXKIT_KERNELS=reference: every session uses the reference kernels only.
+bool reference_kernels_from_env() {
+  const char* v = std::getenv("ONNXKIT_KERNELS");
+  return v != nullptr && std::string_view(v) == "reference";
 }
 
 bool is_onnx_domain(std::string_view domain) {
@@ -206,14 +214,26 @@ struct Planner {
     return opset > 0 ? opset : 1;
   }
 
-  /// The kernel for `node`, from custom kernels, then each provider, then the CPU.
-  const KernelDef* choose(const ir::Node& node, std::int64_t version, const std::vector<DataType>& dtypes,
-                          const ir::Model& model) const {
+  static std::unique_ptr<Kernel> prepare(const KernelDef& def, const ir::Node& node, const KernelInfo& info) {
+    try {
+      return def.prepare(info);
+    } catch (const Error& e) {
+      if (e.location().find(node.describe()) != std::string::npos) throw;
+      throw e.within(node.describe());
+    }
+  }
+
+  /// The kernel for `node`, from custom kernels, then each provider, then the
+  /// CPU, prepared. A kernel whose prepare() declines (returns null) passes
+  /// the node on to the next provider.
+  std::pair<const KernelDef*, std::unique_ptr<Kernel>> choose(const ir::Node& node, std::int64_t version,
+                                                              const std::vector<DataType>& dtypes,
+                                                              const KernelInfo& info, const ir::Model& model) const {
     const std::string_view domain = schema::canonical_domain(node.domain());
     std::string why, all_why;
     if (options.custom_kernels != nullptr) {
       if (const KernelDef* d = options.custom_kernels->find(domain, node.op_type(), version, "cpu", dtypes, &why)) {
-        return d;
+        if (auto k = prepare(*d, node, info)) return {d, std::move(k)};
       }
       if (!why.empty()) all_why += why;
     }
@@ -223,7 +243,8 @@ struct Planner {
       names += p->name();
       if (!p->takes(node)) continue;
       if (const KernelDef* d = p->kernels().find(domain, node.op_type(), version, p->name(), dtypes, &why)) {
-        return d;
+        if (auto k = prepare(*d, node, info)) return {d, std::move(k)};
+        continue;
       }
       if (!why.empty()) all_why += (all_why.empty() ? "" : "; ") + why;
     }
@@ -337,14 +358,8 @@ struct Planner {
         last_use[static_cast<std::size_t>(s)] = plan.steps.size();
       }
       const std::int64_t version = resolve_version(node, model);
-      step.def = choose(node, version, dtypes, model);
       const KernelInfo info(node, version, dtypes, constants);
-      try {
-        step.kernel = step.def->prepare(info);
-      } catch (const Error& e) {
-        if (e.location().find(node.describe()) != std::string::npos) throw;
-        throw e.within(node.describe());
-      }
+      std::tie(step.def, step.kernel) = choose(node, version, dtypes, info, model);
       plan.steps.push_back(std::move(step));
     }
     // Values die after their last reader (never graph outputs or constants).
@@ -359,8 +374,9 @@ struct Planner {
 
 Session::Session(const ir::Model& model, SessionOptions options) : plan_(std::make_unique<Plan>()) {
   for (auto& p : options.providers) {
-    if (p && p->name() != "cpu") plan_->providers.push_back(p);
+    if (p && p->name() != "cpu" && p->name() != "cpu-fast") plan_->providers.push_back(p);
   }
+  if (!options.reference_kernels && !reference_kernels_from_env()) plan_->providers.push_back(fast_cpu_provider());
   plan_->providers.push_back(cpu_provider());
   plan_->pool = std::make_unique<ThreadPool>(options.threads);
   const schema::SchemaRegistry& schemas =
