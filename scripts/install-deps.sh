@@ -14,6 +14,7 @@ packages=(
   time  # /usr/bin/time, for peak RSS in bench/
   pkgconf libcpp-httplib-dev  # the HTTP server of `onnxkit view --serve`
   chromium  # browser tests of the viewer (tests/browser), driven by playwright-core
+  libdnnl-dev  # oneDNN: the runtime's fast Conv/MatMul/Gemm/pool kernels (src/runtime/fast/)
 )
 
 missing=()

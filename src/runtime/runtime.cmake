@@ -11,3 +11,19 @@ onnxkit_layer(passes DEPS onnxkit_runtime)
 if(TARGET onnxkit)
   target_link_libraries(onnxkit PRIVATE onnxkit_runtime onnxkit_passes)
 endif()
+
+# The fast CPU provider (src/runtime/fast/): oneDNN from Debian (libdnnl-dev)
+# for Conv, MatMul, Gemm and pools. Debian builds oneDNN on OpenMP, so the
+# kernels set OpenMP's thread count from SessionOptions::threads.
+file(GLOB runtime_fast_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/runtime/fast/*.cpp)
+target_sources(onnxkit_runtime PRIVATE ${runtime_fast_srcs})
+find_library(DNNL_LIBRARY NAMES dnnl REQUIRED)
+find_path(DNNL_INCLUDE_DIR NAMES dnnl.hpp REQUIRED)
+find_package(OpenMP REQUIRED COMPONENTS CXX)
+target_include_directories(onnxkit_runtime SYSTEM PRIVATE ${DNNL_INCLUDE_DIR})
+target_link_libraries(onnxkit_runtime PUBLIC ${DNNL_LIBRARY} OpenMP::OpenMP_CXX)
+
+# bench/runtime_bench.cpp: one model's latency on the runtime, as JSON, for
+# bench/runtime_vs_ort.py.
+add_executable(onnxkit_runtime_bench ${PROJECT_SOURCE_DIR}/bench/runtime_bench.cpp)
+target_link_libraries(onnxkit_runtime_bench PRIVATE onnxkit_runtime)

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <map>
+#include <tuple>
 #include <optional>
 #include <span>
 #include <unordered_map>
@@ -21,6 +23,12 @@ constexpr int kNoSlot = -1;
 
 std::string qualified(std::string_view domain, std::string_view op) {
   return domain.empty() ? std::string(op) : std::string(domain) + "::" + std::string(op);
+}
+
+/// ONNXKIT_KERNELS=reference: every session uses the reference kernels only.
+bool reference_kernels_from_env() {
+  const char* v = std::getenv("ONNXKIT_KERNELS");
+  return v != nullptr && std::string_view(v) == "reference";
 }
 
 bool is_onnx_domain(std::string_view domain) {
@@ -423,8 +431,21 @@ struct Planner {
     return opset > 0 ? opset : 1;
   }
 
-  /// The kernel for `node`, from custom kernels, then each provider, then the CPU.
-  const KernelDef* choose(const ir::Node& node, std::int64_t version, const std::vector<DataType>& dtypes) const {
+  static std::unique_ptr<Kernel> prepare(const KernelDef& def, const ir::Node& node, const KernelInfo& info) {
+    try {
+      return def.prepare(info);
+    } catch (const Error& e) {
+      if (e.location().find(node.describe()) != std::string::npos) throw;
+      throw e.within(node.describe());
+    }
+  }
+
+  /// The kernel for `node`, from custom kernels, then each provider, then the
+  /// CPU, prepared. A kernel whose prepare() declines (returns null) passes
+  /// the node on to the next provider.
+  std::pair<const KernelDef*, std::unique_ptr<Kernel>> choose(const ir::Node& node, std::int64_t version,
+                                                              const std::vector<DataType>& dtypes,
+                                                              const KernelInfo& info) const {
     const std::string_view domain = schema::canonical_domain(node.domain());
     std::string why, all_why;
     // Custom kernels first, for each provider in order (a custom op may have
@@ -433,7 +454,10 @@ struct Planner {
       for (const auto& p : providers) {
         const KernelDef* d =
             options.custom_kernels->find(domain, node.op_type(), version, p->name(), dtypes, &why);
-        if (d != nullptr) return d;
+        if (d != nullptr) {
+          if (auto k = prepare(*d, node, info)) return {d, std::move(k)};
+          continue;
+        }
         if (!why.empty()) all_why += (all_why.empty() ? "" : "; ") + why;
       }
     }
@@ -443,7 +467,8 @@ struct Planner {
       names += p->name();
       if (!p->takes(node)) continue;
       if (const KernelDef* d = p->kernels().find(domain, node.op_type(), version, p->name(), dtypes, &why)) {
-        return d;
+        if (auto k = prepare(*d, node, info)) return {d, std::move(k)};
+        continue;
       }
       if (!why.empty()) all_why += (all_why.empty() ? "" : "; ") + why;
     }
@@ -615,14 +640,8 @@ struct Planner {
       constants.push_back(known ? &scope.plan.constants[static_cast<std::size_t>(slot)] : nullptr);
     }
     const std::int64_t version = resolve_version(node, s);
-    step.def = choose(node, version, dtypes);
     const KernelInfo info(node, version, dtypes, constants, std::move(bodies));
-    try {
-      step.kernel = step.def->prepare(info);
-    } catch (const Error& e) {
-      if (e.location().find(node.describe()) != std::string::npos) throw;
-      throw e.within(node.describe());
-    }
+    std::tie(step.def, step.kernel) = choose(node, version, dtypes, info);
     return step;
   }
 };
@@ -642,8 +661,9 @@ void describe_steps(const GraphPlan& g, const std::string& indent, std::vector<s
 Session::Session(const ir::Model& model, SessionOptions options) : plan_(std::make_unique<Plan>()) {
   Plan& plan = *plan_;
   for (auto& p : options.providers) {
-    if (p && p->name() != "cpu") plan.providers.push_back(p);
+    if (p && p->name() != "cpu" && p->name() != "cpu-fast") plan.providers.push_back(p);
   }
+  if (!options.reference_kernels && !reference_kernels_from_env()) plan.providers.push_back(fast_cpu_provider());
   plan.providers.push_back(cpu_provider());
   plan.pool = std::make_unique<ThreadPool>(options.threads);
   const schema::SchemaRegistry& schemas =

@@ -133,7 +133,8 @@ class Kernel {
 std::unique_ptr<Kernel> make_kernel(std::function<void(KernelContext&)> fn);
 
 /// Builds a kernel for one node; throws Error (KernelInfo::fail) when the
-/// node is not supported.
+/// node is not supported. An optimized kernel may instead return null to
+/// decline a node it does not cover: the session then asks the next provider.
 using PrepareFn = std::function<std::unique_ptr<Kernel>(const KernelInfo&)>;
 
 inline constexpr std::int64_t kLatestVersion = std::numeric_limits<std::int64_t>::max();

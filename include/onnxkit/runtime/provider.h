@@ -50,4 +50,11 @@ std::shared_ptr<Provider> cpu_provider();
 /// The registry of the CPU provider's kernels (what cpu_provider() serves).
 const KernelRegistry& cpu_kernels();
 
+/// The CPU's optimized kernels (oneDNN convolutions, matrix products and
+/// pools; vectorized elementwise code), provider name "cpu-fast". Sessions
+/// try it before cpu_provider() unless SessionOptions::reference_kernels is
+/// set. Its kernels decline (prepare returns null) the cases they do not
+/// cover, and the reference kernel runs those.
+std::shared_ptr<Provider> fast_cpu_provider();
+
 }  // namespace onnxkit::runtime

@@ -34,6 +34,11 @@ struct SessionOptions {
   int threads = 1;
   /// Providers to try, in order, before the CPU provider (default none).
   std::vector<std::shared_ptr<Provider>> providers;
+  /// Run every op on the CPU's reference kernels, skipping the optimized ones
+  /// (fast_cpu_provider()): for debugging and for checking the fast kernels
+  /// against them. Default false. The environment variable
+  /// ONNXKIT_KERNELS=reference has the same effect for every session.
+  bool reference_kernels = false;
   /// Kernels preferred over every provider's (e.g. custom ops), run on the
   /// CPU; null (the default) for none. Must outlive the session.
   const KernelRegistry* custom_kernels = nullptr;
