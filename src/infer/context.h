@@ -166,6 +166,8 @@ void add_elementwise_rules(RuleTable& t);
 void add_shape_rules(RuleTable& t);
 void add_nn_rules(RuleTable& t);
 void add_control_rules(RuleTable& t);
+void add_attention_rules(RuleTable& t);
+void add_tensor_op_rules(RuleTable& t);
 
 /// One inference run over a model: the facts known so far, per tensor.
 class Engine {
@@ -274,6 +276,10 @@ inline std::size_t short_hash(std::string_view s) {
   for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
   return static_cast<std::size_t>(h ^ (h >> 29));
 }
+
+/// The float contents of input `i` when it is a small constant (an
+/// initializer or a Constant node's value, at most kMaxTrackedValues).
+std::optional<std::vector<float>> const_floats(const InferContext& cx, std::size_t i);
 
 /// The largest tensor whose values are tracked.
 inline constexpr std::uint64_t kMaxTrackedValues = 64;

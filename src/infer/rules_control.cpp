@@ -182,6 +182,8 @@ const RuleTable& rule_table() {
     add_shape_rules(t);
     add_nn_rules(t);
     add_control_rules(t);
+    add_attention_rules(t);
+    add_tensor_op_rules(t);
     return t;
   }();
   return table;

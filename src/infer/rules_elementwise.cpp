@@ -22,6 +22,21 @@ void same_shape_as_input_0(InferContext& cx, DataType elem, std::size_t output =
   }
 }
 
+/// Neg, Abs: tracked integers follow (LayerNormalization's body negates an axis).
+void sign_rule(InferContext& cx) {
+  cx.pass_through(0, 0);
+  auto v = cx.values(0);
+  if (!v) return;
+  const bool neg = cx.node().op_type() == "Neg";
+  std::vector<DimFact> out;
+  out.reserve(v->size());
+  for (const DimFact& d : *v) {
+    out.push_back(d.is_value() ? DimFact::of(neg ? -d.value : (d.value < 0 ? -d.value : d.value))
+                               : DimFact::unknown());
+  }
+  cx.set_value_facts(0, out);
+}
+
 void bool_of_input_0(InferContext& cx) { same_shape_as_input_0(cx, DataType::kBool); }
 
 /// Dims small enough to live on the stack (ranks above 8 use the heap).
@@ -223,8 +238,6 @@ void prelu_rule(InferContext& cx) { same_as_input_0(cx); }
 void add_elementwise_rules(RuleTable& t) {
   for (const char* op : {"Identity",
                          "Relu",
-                         "Neg",
-                         "Abs",
                          "Exp",
                          "Log",
                          "Sqrt",
@@ -279,10 +292,14 @@ void add_elementwise_rules(RuleTable& t) {
                          "propagate_shape_and_type_from_input_0",
                          "Binarizer",
                          "Scaler",
-                         "Normalizer"}) {
+                         "Normalizer",
+                         "RotaryEmbedding",
+                         "CumProd"}) {
     t.add(op, same_as_input_0);
   }
   for (const char* op : {"IsNaN", "IsInf"}) t.add(op, bool_of_input_0);
+  t.add("Neg", sign_rule);
+  t.add("Abs", sign_rule);
   for (const char* op : {"Add", "Sub", "Mul", "Div"}) t.add(op, arithmetic);
   for (const char* op : {"Pow", "Mod", "BitShift", "BitwiseAnd", "BitwiseOr", "BitwiseXor"}) {
     t.add(op, [](InferContext& cx) { broadcast_rule(cx, 0, DataType::kUndefined); });
@@ -291,7 +308,7 @@ void add_elementwise_rules(RuleTable& t) {
        {"And", "Or", "Xor", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"}) {
     t.add(op, comparison);
   }
-  for (const char* op : {"Max", "Min", "Sum", "Mean"}) t.add(op, variadic_broadcast);
+  for (const char* op : {"Max", "Min", "Sum", "Mean", "SwiGLU"}) t.add(op, variadic_broadcast);
   t.add("Where", where_rule);
   t.add("Cast", cast_rule);
   t.add("CastLike", cast_like_rule);

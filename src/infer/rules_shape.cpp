@@ -3,6 +3,7 @@
 // Constant), with small-value propagation through them.
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "infer/context.h"
@@ -87,10 +88,22 @@ void constant_rule(InferContext& cx) {
 
 void constant_of_shape_rule(InferContext& cx) {
   DataType elem = DataType::kFloat;
-  if (const ir::Attribute* v = cx.attr("value"); v != nullptr && v->t) elem = v->t->data_type;
+  const ir::TensorData* fill = nullptr;
+  if (const ir::Attribute* v = cx.attr("value"); v != nullptr && v->t) {
+    elem = v->t->data_type;
+    fill = v->t.get();
+  }
   const Shape* values = cx.input_values(0);
   if (values != nullptr) {
     cx.set_tensor(0, elem, *values);
+    // A 1-D tensor of a repeated integer (exported graphs build shapes so).
+    if (fill != nullptr && values->size() == 1 && (*values)[0].is_value() &&
+        static_cast<std::uint64_t>((*values)[0].value) <= kMaxTrackedValues) {
+      const ValueFacts f = constant_facts(*fill);
+      if (f.values && f.values->size() == 1) {
+        cx.set_values(0, Shape(static_cast<std::size_t>((*values)[0].value), (*f.values)[0]));
+      }
+    }
     return;
   }
   const Shape* s = cx.input_shape(0);
@@ -594,6 +607,12 @@ void range_rule(InferContext& cx) {
     const std::int64_t n =
         std::max<std::int64_t>(0, ((*l)[0] - (*s)[0] + (*d)[0] - ((*d)[0] > 0 ? 1 : -1)) / (*d)[0]);
     cx.set_tensor(0, elem, Shape{Dim::of(n)});
+    return;
+  }
+  auto fs = const_floats(cx, 0), fl = const_floats(cx, 1), fd = const_floats(cx, 2);
+  if (fs && fl && fd && fs->size() == 1 && fl->size() == 1 && fd->size() == 1 && (*fd)[0] != 0.0F) {
+    const double n = std::ceil((static_cast<double>((*fl)[0]) - (*fs)[0]) / (*fd)[0]);
+    cx.set_tensor(0, elem, Shape{Dim::of(std::max<std::int64_t>(0, static_cast<std::int64_t>(n)))});
     return;
   }
   cx.set_tensor(0, elem, Shape{Dim::unknown()});
