@@ -309,8 +309,14 @@ int PageWriter::weight_index(const ir::Tensor* t) {
 
 void PageWriter::write_box(std::string& out, const GraphData& g, const Box& box, BoxText& text) {
   const int side = box.side;
-  out += "{\"k\":";
-  json_int(out, static_cast<int>(box.kind));
+  // "k" (kind) is left out for nodes, the common case: the page reads 0.
+  if (box.node != nullptr) {
+    out += "{\"o\":";
+    json_int(out, op_id(box.side, *box.node, find_schema(box.side, *box.node)));
+  } else {
+    out += "{\"k\":";
+    json_int(out, static_cast<int>(box.kind));
+  }
   if (box.status != DiffStatus::kSame) {
     out += ",\"st\":";
     json_int(out, static_cast<int>(box.status));
@@ -338,13 +344,11 @@ void PageWriter::write_box(std::string& out, const GraphData& g, const Box& box,
   const ir::Node& n = *box.node;
   text.title = n.op_type();
   std::vector<std::string>& lines = text.lines;
-  const ir::Model& model = *models_[static_cast<std::size_t>(side)];
-  const schema::OpSchema* schema =
-      registry_->find(n.domain(), n.op_type(), model.opset_version(n.domain()));
-  out += ",\"ix\":";
-  json_int(out, box.index);
-  out += ",\"o\":";
-  json_int(out, op_id(side, n, schema));
+  const schema::OpSchema* schema = find_schema(side, n);
+  if (editable_) {  // the served page names nodes by position for edits
+    out += ",\"ix\":";
+    json_int(out, box.index);
+  }
   out += ",\"n\":";
   json_string(out, n.name());
   // Inputs and outputs as tensor-table indexes; weights (listed in the box
@@ -446,6 +450,11 @@ void PageWriter::write_box(std::string& out, const GraphData& g, const Box& box,
     out += ']';
   }
   out += '}';
+}
+
+const schema::OpSchema* PageWriter::find_schema(int side, const ir::Node& n) const {
+  const ir::Model& model = *models_[static_cast<std::size_t>(side)];
+  return registry_->find(n.domain(), n.op_type(), model.opset_version(n.domain()));
 }
 
 int PageWriter::op_id(int side, const ir::Node& n, const schema::OpSchema* schema) {
@@ -678,6 +687,7 @@ void PageWriter::write_weights(std::string& out) {
 }
 
 std::string PageWriter::write(std::string_view mode, bool editable, const std::string& extra) {
+  editable_ = editable;
   std::string graphs = "[";
   for (std::size_t i = 0; i < graphs_.size(); ++i) {
     if (i) graphs += ',';

@@ -87,6 +87,8 @@ class PageWriter {
   /// Index of (model, domain, op) in the page's op table ("ops": type,
   /// domain, category, schema version, parameter names, custom schema).
   int op_id(int side, const ir::Node& n, const schema::OpSchema* schema);
+  /// The schema in force for `n` in model `side`, or null.
+  const schema::OpSchema* find_schema(int side, const ir::Node& n) const;
 
   std::vector<const ir::Model*> models_;
   const schema::SchemaRegistry* registry_;
@@ -102,6 +104,7 @@ class PageWriter {
   std::string types_, labels_;
   std::unordered_map<std::string, int> op_ids_;
   std::string ops_;
+  bool editable_ = false;
   double total_flops_ = 0;
   std::uint64_t total_params_ = 0;
 };

@@ -50,7 +50,7 @@ def test_view_writes_a_self_contained_page(foo, tmp_path):
     assert not re.search(r'\b(src|href)="https?:', text)
     assert "default-src 'none'" in text
     data = page_data(out)
-    ops = [data["ops"][n["o"]]["t"] for n in data["graphs"][0]["nodes"] if n["k"] == 0]
+    ops = [data["ops"][n["o"]]["t"] for n in data["graphs"][0]["nodes"] if n.get("k", 0) == 0]
     assert ops == ["Conv", "BatchNormalization", "Relu", "FooOp"]
     assert data["model"]["params"] == 16 * 27 + 16 + 4 * 16
 
@@ -82,7 +82,7 @@ def test_diff_summary_and_exit_code(foo, tmp_path):
     assert "- removed node 'FooOp_3' (devtech::FooOp)" in p.stdout
     data = page_data(tmp_path / "d.html")
     assert data["mode"] == "diff"
-    status = {n.get("n"): n.get("st", 0) for n in data["graphs"][0]["nodes"] if n["k"] == 0}
+    status = {n.get("n"): n.get("st", 0) for n in data["graphs"][0]["nodes"] if n.get("k", 0) == 0}
     assert status == {"Conv_0": 0, "BatchNormalization_1": 0, "Relu_2": 0, "FooOp_3": 2}
     assert onnxkit("diff", foo, bypassed, "--exit-code", check=False).returncode == 3
     same = onnxkit("diff", foo, foo, "--exit-code")

@@ -15,6 +15,7 @@
     for (const g of d.graphs) {
       for (const n of g.nodes) {
         if (!n.ln) n.ln = empty;
+        if (n.k === undefined) n.k = 0;
         if (n.k !== 0) continue;
         const op = d.ops[n.o];
         n.t = op.t;
