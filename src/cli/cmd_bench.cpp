@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/custom_ops_option.h"
 #include "cli/model_files.h"
 #include "cli/random_inputs.h"
 #include "onnxkit/core/error.h"
@@ -42,6 +43,7 @@ constexpr std::array kOptions{
     OptionSpec{"top", 0, "N", "Op types listed by --profile (default 15; 0: all)"},
     OptionSpec{"seed", 0, "S", "Seed of the random inputs (default 0)"},
     OptionSpec{"json", 0, "", "Print the results as JSON"},
+    kCustomOpsOption,
 };
 
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -142,6 +144,7 @@ DimValues dim_values(const ParsedArgs& args, const runtime::Session& session) {
 
 int bench(const ParsedArgs& args) {
   runtime::SessionOptions options;
+  load_custom_ops(args).configure(options);
   if (auto t = args.value("threads"))
     options.threads = static_cast<int>(parse_uint64(*t, "--threads"));
   if (auto o = args.value("optimize")) {

@@ -25,7 +25,6 @@ int run(const ParsedArgs& args) {
   // The built-in schemas are parsed (about 20 ms of CPU) on another thread
   // while the model is read.
   std::jthread schemas([] { (void)schema::SchemaRegistry::onnx(); });
-  const schema::SchemaRegistry& registry = load_custom_ops(args).schemas();
   // External data is checked by the checker itself (a bad reference is a
   // problem to report, not a reason to refuse the file).
   proto::ReadOptions read_options;
@@ -38,10 +37,7 @@ int run(const ParsedArgs& args) {
   kept = new ir::Model(load_model(path, read_options));
   const ir::Model& model = *kept;
   schemas.join();
-  schema::SchemaRegistry registry = schema::SchemaRegistry::with_onnx();
-  for (const auto& [name, value] : args.options) {
-    if (name == "op-schemas") registry.add_json_file(value);
-  }
+  const schema::SchemaRegistry& registry = load_custom_ops(args).schemas();
 
   check::CheckOptions options;
   options.registry = &registry;

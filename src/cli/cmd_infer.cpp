@@ -24,17 +24,13 @@ int run(const ParsedArgs& args) {
   // The built-in schemas are parsed (about 20 ms of CPU) on another thread
   // while the model is read.
   std::jthread schemas([] { (void)schema::SchemaRegistry::onnx(); });
-  const schema::SchemaRegistry& registry = load_custom_ops(args).schemas();
   // Not freed: the process ends right after, and tearing down a big graph
   // costs as much as inferring it. A static pointer keeps it reachable.
   static ir::Model* kept = nullptr;
   kept = new ir::Model(load_model(args.positionals[0]));
   ir::Model& model = *kept;
   schemas.join();
-  schema::SchemaRegistry registry = schema::SchemaRegistry::with_onnx();
-  for (const auto& [name, value] : args.options) {
-    if (name == "op-schemas") registry.add_json_file(value);
-  }
+  const schema::SchemaRegistry& registry = load_custom_ops(args).schemas();
   infer::InferOptions options;
   options.registry = &registry;
   options.data_propagation = !args.has("no-data-prop");

@@ -252,20 +252,18 @@ class Folder {
     }
     if (!shape_like || (options_.exclude && options_.exclude(node))) return false;
     const infer::Analysis& facts = analysis();
-    auto it = facts.facts.find(t);
-    if (it == facts.facts.end() || !it->second.values) return false;
-    const ir::Type& type = it->second.type;
-    if (!type.is_tensor() || type.elem_type != DataType::kInt64 || type.dims() == nullptr)
+    const infer::Fact* fact = facts.fact(t);
+    if (fact == nullptr || !fact->has_values()) return false;
+    if (fact->kind != ir::Type::Kind::kTensor || fact->elem != DataType::kInt64 || !fact->has_rank())
       return false;
-    const Shape& values = *it->second.values;
-    for (const Dim& d : values) {
+    const std::span<const infer::DimFact> values = facts.values(*fact);
+    for (const infer::DimFact& d : values) {
       if (!d.is_value()) return false;
     }
-    const Shape& dims = *type.dims();
     runtime::Dims vdims;
-    if (dims.size() == 1) {
+    if (fact->rank == 1) {
       vdims.push_back(static_cast<std::int64_t>(values.size()));
-    } else if (dims.size() != 0 || values.size() != 1) {
+    } else if (fact->rank != 0 || values.size() != 1) {
       return false;
     }
     Value v = Value::tensor(DataType::kInt64, vdims);
