@@ -290,24 +290,43 @@ class ScanKernel final : public Kernel {
     }
     std::vector<std::int64_t> lens;
     if (const Value* l = ctx.input(kSequenceLens)) lens = to_int64_vector(*l);
+    if (!lens.empty() && static_cast<std::int64_t>(lens.size()) != batch) {
+      fail("", "sequence_lens has " + std::to_string(lens.size()) + " entries, the batch is " +
+                   std::to_string(batch));
+    }
     std::vector<std::vector<Value>> states(carried_), outs(scan_outputs_);
     const std::vector<std::size_t> axes(scan_inputs_, 0);
     for (std::int64_t b = 0; b < batch; ++b) {
       std::vector<Value> s, xs;
       for (std::size_t j = 0; j < carried_; ++j)
         s.push_back(take_along(ctx.required_input(first + j), 0, b));
+      std::int64_t steps =
+          -1;  // this entry's sequence length: sequence_lens[b], else the whole axis
       for (std::size_t m = 0; m < scan_inputs_; ++m) {
         xs.push_back(take_along(ctx.required_input(first + carried_ + m), 0, b));
-        if (!lens.empty() && (static_cast<std::size_t>(b) >= lens.size() ||
-                              lens[static_cast<std::size_t>(b)] != xs.back().dims()[0])) {
-          fail("", "sequence_lens shorter than the scan axis are not supported");
+        if (xs.back().rank() == 0)
+          fail("", "scan input " + std::to_string(m) + " has no sequence axis");
+        if (steps < 0)
+          steps = lens.empty() ? xs.back().dims()[0] : lens.at(static_cast<std::size_t>(b));
+        if (steps < 1 || steps > xs.back().dims()[0]) {
+          fail("", "sequence_lens[" + std::to_string(b) + "] = " + std::to_string(steps) +
+                       " is outside [1, " + std::to_string(xs.back().dims()[0]) + "]");
         }
+        // Only the first `steps` entries are scanned (backwards too, for reverse directions).
+        if (steps < xs.back().dims()[0]) xs.back() = slice_along(xs.back(), 0, 0, steps);
       }
       ScanRun r = scan(ctx, body_, std::move(s), xs, axes, input_reverse_, scan_outputs_);
       for (std::size_t j = 0; j < carried_; ++j) states[j].push_back(std::move(r.states[j]));
+      const std::int64_t full = ctx.required_input(first + carried_).dims()[1];
       for (std::size_t k = 0; k < scan_outputs_; ++k) {
-        if (r.parts[k].empty()) fail("", "scan inputs of length 0 are not supported by Scan 8");
-        outs[k].push_back(stack_along(r.parts[k], 0));
+        Value stacked = stack_along(r.parts[k], 0);
+        if (steps < full) {  // past its sequence length an entry's outputs are zeros
+          Dims pad = stacked.dims();
+          pad[0] = full - steps;
+          const Value parts[] = {stacked, Value::tensor(stacked.dtype(), pad)};
+          stacked = concat_along(parts, 0);
+        }
+        outs[k].push_back(std::move(stacked));
       }
     }
     if (batch == 0) fail("", "a batch of size 0 is not supported by Scan 8");

@@ -259,6 +259,29 @@ main (float[2] init, float[2,3] x) => (float[2] total, float[2,3] sums) {
   EXPECT_EQ(as_vector(out[1].second), (std::vector<float>{3, 5, 6, 6, 11, 15}));
 }
 
+TEST(RuntimeScan, Version8ScansEachBatchEntryUpToItsLength) {
+  Session s(text::parse_model(R"(<ir_version: 3, opset_import: ["" : 8]>
+main (int64[2] lens, float[2,1] init, float[2,3,1] x) => (float[2,1] total, float[2,3,1] sums) {
+  total, sums = Scan <num_scan_inputs = 1,
+                      body = body (float[1] acc, float[1] v) => (float[1] next, float[1] out) {
+    next = Add (acc, v)
+    out = Identity (next)
+  }> (lens, init, x)
+})"));
+  const auto out = s.run({{"lens", int64s({2}, {3, 2})},
+                          {"init", floats({2, 1}, {0, 0})},
+                          {"x", floats({2, 3, 1}, {1, 2, 3, 4, 5, 6})}});
+  EXPECT_EQ(as_vector(out[0].second), (std::vector<float>{6, 9}));
+  // The second entry stops after 2 steps; its last output is zeros.
+  EXPECT_EQ(as_vector(out[1].second), (std::vector<float>{1, 3, 6, 4, 9, 0}));
+  const std::string what = error_of([&] {
+    s.run({{"lens", int64s({2}, {3, 4})},
+           {"init", floats({2, 1}, {0, 0})},
+           {"x", floats({2, 3, 1}, {})}});
+  });
+  EXPECT_NE(what.find("sequence_lens[1] = 4"), std::string::npos) << what;
+}
+
 // ---- nesting, sequences, optionals
 
 TEST(RuntimeNesting, ALoopInsideAnIfReadsTheMainGraph) {
