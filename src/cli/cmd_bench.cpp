@@ -32,8 +32,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::array kOptions{
-    OptionSpec{"batch", 'b', "B",
-               "Batch: the symbolic first dim of the inputs (default 1)"},
+    OptionSpec{"batch", 'b', "B", "Batch: the symbolic first dim of the inputs (default 1)"},
     OptionSpec{"dim", 0, "NAME=VALUE", "Value of the symbolic dim NAME (others are 1)", true},
     OptionSpec{"threads", 0, "T", "Intra-op threads (default 1; 0: all cores)"},
     OptionSpec{"warmup", 0, "W", "Runs before timing starts (default 2)"},
@@ -136,7 +135,8 @@ DimValues dim_values(const ParsedArgs& args, const runtime::Session& session) {
     const std::int64_t batch = positive(*b, "--batch");
     dims.emplace("", batch);
     for (const auto& i : session.inputs()) {
-      if (i.shape && !i.shape->empty() && (*i.shape)[0].is_param()) dims.emplace((*i.shape)[0].param, batch);
+      if (i.shape && !i.shape->empty() && (*i.shape)[0].is_param())
+        dims.emplace((*i.shape)[0].param, batch);
     }
   }
   return dims;

@@ -107,7 +107,8 @@ Value value_from_py(const std::string& name, py::handle obj) {
   return Value::view(dtype, std::move(dims), {data, bytes}, keep_alive(arr));
 }
 
-/// A numpy array over `v`'s storage (bfloat16, which numpy lacks, becomes float32).
+/// A writable numpy array over `v`'s storage, or a copy when the runtime's
+/// value is read-only (bfloat16, which numpy lacks, becomes float32).
 py::object value_to_py(const Value& v) {
   if (!v.is_tensor()) return py::none();
   std::vector<py::ssize_t> shape(v.dims().begin(), v.dims().end());
@@ -133,11 +134,16 @@ py::object value_to_py(const Value& v) {
     throw Error("output",
                 "values of " + std::string(data_type_name(v.dtype())) + " have no numpy type");
   }
+  if (!v.writable()) {
+    // A constant or a view of an input: copied, so that writing into the
+    // array (ONNX Runtime's outputs are writable) cannot change the session.
+    py::array arr(dt.cast<py::dtype>(), shape);
+    std::memcpy(arr.mutable_data(), v.raw_data(), v.byte_size());
+    return arr;
+  }
   auto* keeper = new Value(v);
   py::capsule base(keeper, [](void* p) { delete static_cast<Value*>(p); });
-  py::array arr(dt.cast<py::dtype>(), shape, {}, v.raw_data(), base);
-  if (!v.writable()) arr.attr("setflags")(py::arg("write") = false);
-  return arr;
+  return py::array(dt.cast<py::dtype>(), shape, {}, v.raw_data(), base);
 }
 
 /// Providers asked for, as ONNX Runtime takes them (names, or (name, options)).

@@ -218,6 +218,45 @@ main (float[2] x) => (float[2] y)
   }
 }
 
+// ---- If with a constant condition
+
+constexpr const char* kConstantIf = R"(<ir_version: 8, opset_import: ["" : 13]>
+main (float[2] x) => (float[2] y)
+<float a = {2}, float b = {1}> {
+  cond = Greater(a, b)
+  y = If <
+    then_branch = then_body () => (float[2] out)
+    <
+      float[2] ten = {10, 10}
+    >
+    {
+      t = Add (x, ten)
+      out = Relu (t)
+    },
+    else_branch = else_body () => (float[2] out2) {
+      out2 = Neg (x)
+    }
+  > (cond)
+})";
+
+TEST(ConstantFolding, FlattensAnIfWhoseConditionFolds) {
+  ir::Model m = text::parse_model(kConstantIf);
+  EXPECT_EQ(fold_constants(m, *m.graph).folded.size(), 1u);  // cond
+  EXPECT_EQ(flatten_constant_ifs(*m.graph), 1u);
+  m.graph->cleanup();
+  EXPECT_EQ(ops_of(m), (std::vector<std::string>{"Add", "Relu"}));
+  EXPECT_EQ(m.graph->nodes()[1]->outputs()[0]->name(), "y");
+  EXPECT_EQ(m.graph->nodes()[0]->outputs()[0]->name(), "t_subg_1_then_body");
+  EXPECT_EQ(m.graph->nodes()[0]->inputs()[1]->name(), "ten_subg_1_then_body");
+  runtime::SessionOptions none;
+  none.optimization_level = 0;
+  Value x = Value::tensor(DataType::kFloat, {2});
+  x.mutable_span<float>()[0] = 1;
+  x.mutable_span<float>()[1] = -20;
+  const auto out = runtime::Session(m, none).run({{"x", x}});
+  EXPECT_EQ(floats_of(out[0].second), (std::vector<float>{11, 0}));
+}
+
 // ---- Conv + BatchNormalization
 
 std::string conv_bn_text(bool bias, int group) {
