@@ -205,3 +205,44 @@ g (float[N,64] x, float[64,32] w, float[32] b, float[?] u) => (float[N,32] y, fl
 
 }  // namespace
 }  // namespace onnxkit::view
+
+namespace onnxkit::view {
+namespace {
+
+TEST(ViewDiff, UnnamedChainsMatchByStructure) {
+  // A long unnamed chain, and the same chain with one node inserted in the
+  // middle: everything else pairs up by structure.
+  constexpr int kLength = 2000;
+  auto chain = [](bool insert) {
+    ir::Model m;
+    m.ir_version = 8;
+    m.opset_import.push_back({"", 17, {}});
+    m.graph = std::make_unique<ir::Graph>();
+    ir::Graph& g = *m.graph;
+    ir::Tensor* x = g.add_variable("x");
+    x->info().type = ir::Type::tensor(DataType::kFloat, Shape{Dim::of(4)});
+    g.inputs().push_back(x);
+    ir::Tensor* cur = x;
+    for (int i = 0; i < kLength; ++i) {
+      if (insert && i == kLength / 2)
+        cur = g.layer("Neg", {cur}, {g.add_fresh_variable("t")}, {}, "", "")->outputs()[0];
+      cur = g.layer(i % 2 ? "Relu" : "Abs", {cur}, {g.add_fresh_variable("t")}, {}, "", "")
+                ->outputs()[0];
+      g.nodes().back()->set_name("");
+    }
+    g.outputs().push_back(cur);
+    return m;
+  };
+  for (auto& n : chain(false).graph->nodes()) ASSERT_TRUE(n->name().empty());
+  const ir::Model a = chain(false);
+  const ir::Model b = chain(true);
+  const ModelDiff diff = diff_models(a, b);
+  std::size_t added = 0;
+  for (const NodeDiff& d : diff.nodes) added += d.kind == NodeDiff::Kind::kAdded;
+  EXPECT_GE(added, 1u);
+  // The first half pairs up unchanged; after the insertion the wiring differs once.
+  EXPECT_GE(diff.unchanged, static_cast<std::size_t>(kLength / 2));
+}
+
+}  // namespace
+}  // namespace onnxkit::view
