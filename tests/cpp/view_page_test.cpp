@@ -246,3 +246,35 @@ TEST(ViewDiff, UnnamedChainsMatchByStructure) {
 
 }  // namespace
 }  // namespace onnxkit::view
+
+namespace onnxkit::view {
+namespace {
+
+TEST(ViewFacts, WeightStatsExactAndSampled) {
+  ir::TensorData d;
+  d.data_type = DataType::kFloat;
+  constexpr int kN = 4096;
+  d.dims = {kN};
+  std::vector<float> v(kN);
+  for (int i = 0; i < kN; ++i)
+    v[static_cast<std::size_t>(i)] = i % 4 == 0 ? 0.f : static_cast<float>(i);
+  d.float_data = v;
+  const auto exact = weight_stats(d);
+  ASSERT_TRUE(exact);
+  EXPECT_EQ(exact->sampled, static_cast<std::uint64_t>(kN));
+  EXPECT_EQ(exact->min, 0);
+  EXPECT_EQ(exact->max, kN - 1);
+  EXPECT_DOUBLE_EQ(exact->sparsity, 0.25);
+  ASSERT_EQ(exact->preview.size(), 16u);
+  EXPECT_EQ(exact->preview[1], 1);
+  // Sampled: 256 blocks of 4 elements; the last block ends at the last element.
+  const auto sampled = weight_stats(d, 1024);
+  ASSERT_TRUE(sampled);
+  EXPECT_EQ(sampled->sampled, 1024u);
+  EXPECT_EQ(sampled->count, static_cast<std::uint64_t>(kN));
+  EXPECT_EQ(sampled->max, kN - 1);
+  EXPECT_EQ(sampled->preview[1], 1);
+}
+
+}  // namespace
+}  // namespace onnxkit::view

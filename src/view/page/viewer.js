@@ -474,6 +474,7 @@
     if (w.s) {
       rows.push(['min', String(w.s[0])], ['max', String(w.s[1])], ['mean', String(w.s[2])],
         ['std', String(w.s[3])], ['sparsity', (100 * w.s[4]).toFixed(1) + ' %']);
+      if (w.sm) rows.push(['sampled', w.sm.toLocaleString('en-US') + ' elements (evenly spread blocks)']);
       rows.push(['values', '[' + w.pv.map((x) => String(x)).join(', ') + (w.pv.length >= 8 ? ', \u2026' : '') + ']']);
     }
     return el('div', { class: 'weight' }, table(rows));
