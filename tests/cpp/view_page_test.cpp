@@ -233,8 +233,8 @@ TEST(ViewDiff, UnnamedChainsMatchByStructure) {
     g.outputs().push_back(cur);
     return m;
   };
-  for (auto& n : chain(false).graph->nodes()) ASSERT_TRUE(n->name().empty());
   const ir::Model a = chain(false);
+  for (const auto& n : a.graph->nodes()) ASSERT_TRUE(n->name().empty());
   const ir::Model b = chain(true);
   const ModelDiff diff = diff_models(a, b);
   std::size_t added = 0;
