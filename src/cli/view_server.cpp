@@ -149,7 +149,7 @@ int serve_model(const std::filesystem::path& model_path, const ServeOptions& opt
     res.set_content(session.page(), "text/html; charset=utf-8");
   });
   auto guarded = [&](auto&& body) {
-    return [&session, body](const httplib::Request& req, httplib::Response& res) {
+    return [body](const httplib::Request& req, httplib::Response& res) {
       if (req.get_header_value("X-Onnxkit") != "1") {
         json_reply(res, 403, error_json("missing X-Onnxkit header"));
         return;
@@ -165,7 +165,6 @@ int serve_model(const std::filesystem::path& model_path, const ServeOptions& opt
       } catch (const std::exception& e) {
         json_reply(res, 400, error_json(e.what()));
       }
-      (void)session;
     };
   };
   server.Post("/api/edit", guarded([&](const nlohmann::json& request, httplib::Response& res) {

@@ -250,8 +250,36 @@ ModelDiff diff_models(const ir::Model& a, const ir::Model& b) {
     auto it = by_name.find(n->name());
     if (it != by_name.end() && it->second->qualified_op() == n->qualified_op()) pair(it->second, n);
   }
-  // 2. By structure: same op reading the partners of the same producers;
-  // repeated while it finds more, since each match can enable the next.
+  // 2. By structure: same op reading the partners of the same producers.
+  // One pass over the second graph in order: a node's producers come first,
+  // so their matches are known; candidates are the readers of the partner's
+  // output, whose keys are computed then (O(edges) for a sorted graph).
+  const std::unordered_set<const ir::Node*> in_a(na.begin(), na.end());
+  for (const ir::Node* n : nb) {
+    if (b_to_a.count(n)) continue;
+    const std::string key = structure_key(*n, b_to_a, false);
+    for (const ir::Tensor* t : n->inputs()) {
+      if (t->is_empty() || t->producers().empty()) continue;
+      const ir::Node* p = t->producers()[0];
+      auto pa = b_to_a.find(p);
+      if (pa == b_to_a.end()) continue;
+      const auto slot = static_cast<std::size_t>(
+          std::find(p->outputs().begin(), p->outputs().end(), t) - p->outputs().begin());
+      if (slot >= pa->second->outputs().size()) continue;
+      const ir::Node* found = nullptr;
+      for (const ir::Node* c : pa->second->outputs()[slot]->consumers()) {
+        if (in_a.count(c) && !a_to_b.count(c) && c->qualified_op() == n->qualified_op() &&
+            structure_key(*c, a_to_b, true) == key) {
+          found = c;
+          break;
+        }
+      }
+      if (found != nullptr) pair(found, n);
+      break;  // the first matched producer decides
+    }
+  }
+  // Then what is left (nodes reading only graph inputs and weights, or
+  // graphs out of order), by key, repeated while it finds more.
   for (bool progress = true; progress;) {
     progress = false;
     std::unordered_map<std::string, std::vector<const ir::Node*>> by_key;

@@ -151,18 +151,28 @@ std::optional<std::uint64_t> node_flops(const ir::Node& node, const TypeOf& type
 
 namespace {
 
-template <typename T>
-void accumulate(const std::byte* p, std::uint64_t n, WeightStats& s, double& sum, double& sq) {
-  for (std::uint64_t i = 0; i < n; ++i) {
-    T v;
-    std::memcpy(&v, p + i * sizeof(T), sizeof(T));
-    const auto d = static_cast<double>(v);
-    if (i == 0 || d < s.min) s.min = d;
-    if (i == 0 || d > s.max) s.max = d;
+/// Running sums over the elements read so far.
+struct Accumulator {
+  WeightStats& s;
+  std::uint64_t read = 0;
+  double sum = 0, sq = 0, zeros = 0;
+
+  void add(double d) {
+    if (read == 0 || d < s.min) s.min = d;
+    if (read == 0 || d > s.max) s.max = d;
     sum += d;
     sq += d * d;
-    if (d == 0) s.sparsity += 1;
-    if (i < 16) s.preview.push_back(d);
+    zeros += d == 0;
+    ++read;
+  }
+};
+
+template <typename T>
+void accumulate(const std::byte* p, std::uint64_t begin, std::uint64_t end, Accumulator& acc) {
+  for (std::uint64_t i = begin; i < end; ++i) {
+    T v;
+    std::memcpy(&v, p + i * sizeof(T), sizeof(T));
+    acc.add(static_cast<double>(v));
   }
 }
 
@@ -183,7 +193,7 @@ float half_to_float(std::uint16_t h) {
 
 }  // namespace
 
-std::optional<WeightStats> weight_stats(const ir::TensorData& data) {
+std::optional<WeightStats> weight_stats(const ir::TensorData& data, std::uint64_t max_elements) {
   Buffer bytes;
   try {
     bytes = data.bytes();
@@ -195,60 +205,118 @@ std::optional<WeightStats> weight_stats(const ir::TensorData& data) {
   if (!need || bytes.size() < *need) return std::nullopt;
   WeightStats s;
   s.count = n;
-  double sum = 0, sq = 0;
+  Accumulator acc{s};
   const std::byte* p = bytes.bytes().data();
+  // Ranges to read: everything, or evenly spread contiguous blocks (so that a
+  // multi-gigabyte weight costs tens of megabytes of reading, not all of it).
+  constexpr std::uint64_t kBlocks = 256;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+  if (n <= max_elements || max_elements < kBlocks) {
+    ranges.emplace_back(0, n);
+  } else {
+    const std::uint64_t len = max_elements / kBlocks;
+    for (std::uint64_t b = 0; b < kBlocks; ++b) {
+      const std::uint64_t start = b * (n - len) / (kBlocks - 1);
+      ranges.emplace_back(start, start + len);
+    }
+  }
+  auto each = [&](auto read_range) {
+    for (const auto& [begin, end] : ranges) read_range(begin, end);
+  };
   switch (data.data_type) {
     case DataType::kFloat:
-      accumulate<float>(p, n, s, sum, sq);
+      each([&](auto b, auto e) { accumulate<float>(p, b, e, acc); });
       break;
     case DataType::kDouble:
-      accumulate<double>(p, n, s, sum, sq);
+      each([&](auto b, auto e) { accumulate<double>(p, b, e, acc); });
       break;
     case DataType::kInt8:
-      accumulate<std::int8_t>(p, n, s, sum, sq);
+      each([&](auto b, auto e) { accumulate<std::int8_t>(p, b, e, acc); });
       break;
     case DataType::kUint8:
-      accumulate<std::uint8_t>(p, n, s, sum, sq);
-      break;
     case DataType::kBool:
-      accumulate<std::uint8_t>(p, n, s, sum, sq);
+      each([&](auto b, auto e) { accumulate<std::uint8_t>(p, b, e, acc); });
       break;
     case DataType::kInt16:
-      accumulate<std::int16_t>(p, n, s, sum, sq);
+      each([&](auto b, auto e) { accumulate<std::int16_t>(p, b, e, acc); });
       break;
     case DataType::kUint16:
-      accumulate<std::uint16_t>(p, n, s, sum, sq);
+      each([&](auto b, auto e) { accumulate<std::uint16_t>(p, b, e, acc); });
       break;
     case DataType::kInt32:
-      accumulate<std::int32_t>(p, n, s, sum, sq);
+      each([&](auto b, auto e) { accumulate<std::int32_t>(p, b, e, acc); });
       break;
     case DataType::kUint32:
-      accumulate<std::uint32_t>(p, n, s, sum, sq);
+      each([&](auto b, auto e) { accumulate<std::uint32_t>(p, b, e, acc); });
       break;
     case DataType::kInt64:
-      accumulate<std::int64_t>(p, n, s, sum, sq);
+      each([&](auto b, auto e) { accumulate<std::int64_t>(p, b, e, acc); });
       break;
     case DataType::kUint64:
-      accumulate<std::uint64_t>(p, n, s, sum, sq);
+      each([&](auto b, auto e) { accumulate<std::uint64_t>(p, b, e, acc); });
       break;
-    case DataType::kFloat16: {
-      std::vector<float> f(n);
-      for (std::uint64_t i = 0; i < n; ++i) {
-        std::uint16_t h;
-        std::memcpy(&h, p + 2 * i, 2);
-        f[i] = half_to_float(h);
-      }
-      accumulate<float>(reinterpret_cast<const std::byte*>(f.data()), n, s, sum, sq);
+    case DataType::kFloat16:
+      each([&](auto b, auto e) {
+        for (std::uint64_t i = b; i < e; ++i) {
+          std::uint16_t h;
+          std::memcpy(&h, p + 2 * i, 2);
+          acc.add(half_to_float(h));
+        }
+      });
       break;
-    }
     default:
       return std::nullopt;
   }
-  if (n > 0) {
-    const auto count = static_cast<double>(n);
-    s.mean = sum / count;
-    s.stddev = std::sqrt(std::max(0.0, sq / count - s.mean * s.mean));
-    s.sparsity /= count;
+  // The preview: the first elements, read again (at most 16).
+  for (std::uint64_t i = 0; i < std::min<std::uint64_t>(n, 16); ++i) {
+    WeightStats one;
+    Accumulator first{one};
+    switch (data.data_type) {
+      case DataType::kFloat:
+        accumulate<float>(p, i, i + 1, first);
+        break;
+      case DataType::kDouble:
+        accumulate<double>(p, i, i + 1, first);
+        break;
+      case DataType::kInt8:
+        accumulate<std::int8_t>(p, i, i + 1, first);
+        break;
+      case DataType::kUint8:
+      case DataType::kBool:
+        accumulate<std::uint8_t>(p, i, i + 1, first);
+        break;
+      case DataType::kInt16:
+        accumulate<std::int16_t>(p, i, i + 1, first);
+        break;
+      case DataType::kUint16:
+        accumulate<std::uint16_t>(p, i, i + 1, first);
+        break;
+      case DataType::kInt32:
+        accumulate<std::int32_t>(p, i, i + 1, first);
+        break;
+      case DataType::kUint32:
+        accumulate<std::uint32_t>(p, i, i + 1, first);
+        break;
+      case DataType::kInt64:
+        accumulate<std::int64_t>(p, i, i + 1, first);
+        break;
+      case DataType::kUint64:
+        accumulate<std::uint64_t>(p, i, i + 1, first);
+        break;
+      default: {
+        std::uint16_t h;
+        std::memcpy(&h, p + 2 * i, 2);
+        first.add(half_to_float(h));
+      }
+    }
+    s.preview.push_back(one.min);
+  }
+  s.sampled = acc.read;
+  if (acc.read > 0) {
+    const auto count = static_cast<double>(acc.read);
+    s.mean = acc.sum / count;
+    s.stddev = std::sqrt(std::max(0.0, acc.sq / count - s.mean * s.mean));
+    s.sparsity = acc.zeros / count;
   }
   return s;
 }

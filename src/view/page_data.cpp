@@ -674,7 +674,12 @@ void PageWriter::write_weights(std::string& out) {
       json_number(out, s->stddev, kStatDigits);
       out += ',';
       json_number(out, s->sparsity, kStatDigits);
-      out += "],\"pv\":[";
+      out += ']';
+      if (s->sampled < s->count) {
+        out += ",\"sm\":";
+        json_int(out, static_cast<std::int64_t>(s->sampled));
+      }
+      out += ",\"pv\":[";
       for (std::size_t k = 0; k < s->preview.size() && k < kPreviewValues; ++k) {
         if (k) out += ',';
         json_number(out, s->preview[k], kStatDigits);

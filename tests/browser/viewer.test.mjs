@@ -206,7 +206,7 @@ function serve(model, saveDir) {
   });
 }
 
-test('served mode: bypass FooOp, save as, and the saved model passes check', async () => {
+test('served mode: bypass FooOp, rename, set the input shape, save as; the saved model passes check', async () => {
   const saveDir = fs.mkdtempSync(path.join(work, 'save-'));
   const [server, url] = await serve(file('foo.onnx'), saveDir);
   try {
@@ -225,23 +225,42 @@ test('served mode: bypass FooOp, save as, and the saved model passes check', asy
 
     const page = await open(url);
     const dialogs = [];
+    const answers = [];  // what the next prompts are answered
     page.on('dialog', async (d) => {
       dialogs.push(d.type() + ': ' + d.message());
-      if (d.type() === 'prompt') await d.accept('foo_nofoo.onnx');
-      else if (d.type() === 'confirm') await d.dismiss();
+      if (d.type() === 'prompt') await d.accept(answers.shift());
       else await d.dismiss();
     });
+    const edited = async (before) => page.waitForFunction(
+      (n) => window.onnxkitViewer.drawCount() > n && /edited/.test(document.getElementById('status').textContent), before);
     await clickNode(page, 'FooOp_3');
     await page.click('#edit-bypass');
-    await page.waitForFunction(() => /edited/.test(document.getElementById('status').textContent));
+    await edited(0);
     const ops = await page.evaluate(() => window.onnxkitViewer.data.graphs[0].nodes.filter((n) => n.k === 0).map((n) => n.t));
     assert.deepEqual(ops, ['Conv', 'BatchNormalization', 'Relu']);
     await shot(page, 'served-bypassed');
+    // Rename a node and set the input's shape through the page.
+    answers.push('stem_conv');
+    await clickNode(page, 'Conv_0');
+    let draws = await page.evaluate(() => window.onnxkitViewer.drawCount());
+    await page.click('#edit-rename');
+    await edited(draws);
+    assert.ok(await page.evaluate(() => window.onnxkitViewer.nodeIndex('stem_conv')) >= 0);
+    answers.push('2,3,128,128');
+    await clickNode(page, 'input');
+    draws = await page.evaluate(() => window.onnxkitViewer.drawCount());
+    await page.click('#edit-shape');
+    await edited(draws);
+    await page.click('#btn-model');
+    assert.equal(await page.textContent('#model-inputs .graph-input .dims'), '2,3,128,128');
+    answers.push('foo_nofoo.onnx', 'foo_nofoo.onnx');
     await page.click('#btn-save');
     await page.waitForFunction(() => /saved/.test(document.getElementById('status').textContent));
     const saved = path.join(saveDir, 'foo_nofoo.onnx');
     assert.ok(fs.existsSync(saved));
     onnxkit('check', saved);
+    assert.match(onnxkit('inspect', saved), /input\s+float32\[2,3,128,128\]/);
+    assert.match(onnxkit('print', saved), /stem_conv/);
     // Saving again under the same name asks first; declining keeps the file.
     const before = fs.statSync(saved).mtimeMs;
     await page.click('#btn-save');

@@ -205,3 +205,76 @@ g (float[N,64] x, float[64,32] w, float[32] b, float[?] u) => (float[N,32] y, fl
 
 }  // namespace
 }  // namespace onnxkit::view
+
+namespace onnxkit::view {
+namespace {
+
+TEST(ViewDiff, UnnamedChainsMatchByStructure) {
+  // A long unnamed chain, and the same chain with one node inserted in the
+  // middle: everything else pairs up by structure.
+  constexpr int kLength = 2000;
+  auto chain = [](bool insert) {
+    ir::Model m;
+    m.ir_version = 8;
+    m.opset_import.push_back({"", 17, {}});
+    m.graph = std::make_unique<ir::Graph>();
+    ir::Graph& g = *m.graph;
+    ir::Tensor* x = g.add_variable("x");
+    x->info().type = ir::Type::tensor(DataType::kFloat, Shape{Dim::of(4)});
+    g.inputs().push_back(x);
+    ir::Tensor* cur = x;
+    for (int i = 0; i < kLength; ++i) {
+      if (insert && i == kLength / 2)
+        cur = g.layer("Neg", {cur}, {g.add_fresh_variable("t")}, {}, "", "")->outputs()[0];
+      cur = g.layer(i % 2 ? "Relu" : "Abs", {cur}, {g.add_fresh_variable("t")}, {}, "", "")
+                ->outputs()[0];
+      g.nodes().back()->set_name("");
+    }
+    g.outputs().push_back(cur);
+    return m;
+  };
+  const ir::Model a = chain(false);
+  for (const auto& n : a.graph->nodes()) ASSERT_TRUE(n->name().empty());
+  const ir::Model b = chain(true);
+  const ModelDiff diff = diff_models(a, b);
+  std::size_t added = 0;
+  for (const NodeDiff& d : diff.nodes) added += d.kind == NodeDiff::Kind::kAdded;
+  EXPECT_GE(added, 1u);
+  // The first half pairs up unchanged; after the insertion the wiring differs once.
+  EXPECT_GE(diff.unchanged, static_cast<std::size_t>(kLength / 2));
+}
+
+}  // namespace
+}  // namespace onnxkit::view
+
+namespace onnxkit::view {
+namespace {
+
+TEST(ViewFacts, WeightStatsExactAndSampled) {
+  ir::TensorData d;
+  d.data_type = DataType::kFloat;
+  constexpr int kN = 4096;
+  d.dims = {kN};
+  std::vector<float> v(kN);
+  for (int i = 0; i < kN; ++i)
+    v[static_cast<std::size_t>(i)] = i % 4 == 0 ? 0.f : static_cast<float>(i);
+  d.float_data = v;
+  const auto exact = weight_stats(d);
+  ASSERT_TRUE(exact);
+  EXPECT_EQ(exact->sampled, static_cast<std::uint64_t>(kN));
+  EXPECT_EQ(exact->min, 0);
+  EXPECT_EQ(exact->max, kN - 1);
+  EXPECT_DOUBLE_EQ(exact->sparsity, 0.25);
+  ASSERT_EQ(exact->preview.size(), 16u);
+  EXPECT_EQ(exact->preview[1], 1);
+  // Sampled: 256 blocks of 4 elements; the last block ends at the last element.
+  const auto sampled = weight_stats(d, 1024);
+  ASSERT_TRUE(sampled);
+  EXPECT_EQ(sampled->sampled, 1024u);
+  EXPECT_EQ(sampled->count, static_cast<std::uint64_t>(kN));
+  EXPECT_EQ(sampled->max, kN - 1);
+  EXPECT_EQ(sampled->preview[1], 1);
+}
+
+}  // namespace
+}  // namespace onnxkit::view

@@ -33,10 +33,17 @@ struct WeightStats {
   double min = 0, max = 0, mean = 0, stddev = 0;
   double sparsity = 0;          ///< share of elements equal to zero, in [0, 1]
   std::vector<double> preview;  ///< the first elements (at most 16)
+  /// Elements the statistics were computed from: `count`, or fewer when the
+  /// tensor was sampled (see weight_stats()).
+  std::uint64_t sampled = 0;
 };
 
 /// Statistics of a numeric tensor (floating, integer, bool types); nullopt
 /// for strings, complex and packed sub-byte types, or unreadable data.
-std::optional<WeightStats> weight_stats(const ir::TensorData& data);
+/// Tensors of more than `max_elements` elements (default 2^20) are sampled:
+/// 256 contiguous blocks spread evenly over the data, `max_elements` in all,
+/// so that multi-gigabyte weights stay quick to show.
+std::optional<WeightStats> weight_stats(const ir::TensorData& data,
+                                        std::uint64_t max_elements = std::uint64_t{1} << 20);
 
 }  // namespace onnxkit::view

@@ -109,7 +109,58 @@
       }
       p.ebox[4 * i] = x0; p.ebox[4 * i + 1] = y0; p.ebox[4 * i + 2] = x1; p.ebox[4 * i + 3] = y1;
     }
+    buildBands(p);
     return p;
+  }
+
+  // Bands across the flow (rows of a vertical layout, columns of a horizontal
+  // one): each lists the boxes and edges that reach into it, so a frame only
+  // looks at what is near the view instead of at every box and edge.
+  const BAND = 256;
+
+  function buildBands(p) {
+    const vertical = state.dir === 'v';
+    const count = Math.max(1, Math.ceil((vertical ? p.H : p.W) / BAND) + 1);
+    const fill = (n, lo, hi) => {
+      // Two passes: sizes, then a flat list per band (compressed rows).
+      const start = new Uint32Array(count + 1);
+      for (let i = 0; i < n; i++) for (let b = band(lo(i)); b <= band(hi(i)); b++) start[b + 1]++;
+      for (let b = 0; b < count; b++) start[b + 1] += start[b];
+      const items = new Uint32Array(start[count]);
+      const at = start.slice(0, count);
+      for (let i = 0; i < n; i++) for (let b = band(lo(i)); b <= band(hi(i)); b++) items[at[b]++] = i;
+      return { start, items };
+    };
+    const band = (c) => Math.min(count - 1, Math.max(0, Math.floor(c / BAND)));
+    const lo = vertical ? (v) => p.y[v] - p.h[v] / 2 : (v) => p.x[v] - p.w[v] / 2;
+    const hi = vertical ? (v) => p.y[v] + p.h[v] / 2 : (v) => p.x[v] + p.w[v] / 2;
+    const k = vertical ? 1 : 0;
+    p.bands = {
+      vertical, count,
+      nodes: fill(p.n, lo, hi),
+      edges: fill(p.m, (i) => p.ebox[4 * i + k], (i) => p.ebox[4 * i + 2 + k]),
+      seen: new Uint32Array(Math.max(p.n, p.m)),
+      stamp: 0,
+    };
+  }
+
+  /** Calls `visit` once for each item (box or edge) of the bands the view meets. */
+  function forBands(p, which, view, visit) {
+    const B = p.bands;
+    const lo = B.vertical ? view[1] : view[0], hi = B.vertical ? view[3] : view[2];
+    const b0 = Math.min(B.count - 1, Math.max(0, Math.floor(lo / BAND)));
+    const b1 = Math.min(B.count - 1, Math.max(0, Math.floor(hi / BAND)));
+    const { start, items } = B[which];
+    if (++B.stamp === 0xffffffff) { B.seen.fill(0); B.stamp = 1; }
+    const stamp = B.stamp, seen = B.seen;
+    for (let b = b0; b <= b1; b++) {
+      for (let k = start[b]; k < start[b + 1]; k++) {
+        const i = items[k];
+        if (seen[i] === stamp) continue;
+        seen[i] = stamp;
+        visit(i);
+      }
+    }
   }
 
   /** Where an edge leaves (out) or enters a box. */
@@ -216,8 +267,8 @@
     c.beginPath();
     const arrows = [];
     const labels = [];
-    for (let i = 0; i < p.m; i++) {
-      if (p.ebox[4 * i + 2] < vx0 || p.ebox[4 * i] > vx1 || p.ebox[4 * i + 3] < vy0 || p.ebox[4 * i + 1] > vy1) continue;
+    forBands(p, 'edges', view, (i) => {
+      if (p.ebox[4 * i + 2] < vx0 || p.ebox[4 * i] > vx1 || p.ebox[4 * i + 3] < vy0 || p.ebox[4 * i + 1] > vy1) return;
       const s = port(p, p.e[2 * i], true), t = port(p, p.e[2 * i + 1], false);
       c.moveTo(s[0], s[1]);
       let lx = s[0], ly = s[1];
@@ -240,7 +291,7 @@
       } else {
         c.lineTo(t[0], t[1]);
       }
-    }
+    });
     c.stroke();
     if (arrows.length) {
       c.fillStyle = '#8a8a8a';
@@ -254,11 +305,11 @@
     }
     // Boxes, grouped by fill colour.
     const visible = [];
-    for (let v = 0; v < p.n; v++) {
+    forBands(p, 'nodes', view, (v) => {
       const hw = p.w[v] / 2, hh = p.h[v] / 2;
-      if (p.x[v] + hw < vx0 || p.x[v] - hw > vx1 || p.y[v] + hh < vy0 || p.y[v] - hh > vy1) continue;
+      if (p.x[v] + hw < vx0 || p.x[v] - hw > vx1 || p.y[v] + hh < vy0 || p.y[v] - hh > vy1) return;
       visible.push(v);
-    }
+    });
     const groups = new Map();
     for (const v of visible) {
       const f = fillFor(g, v);
@@ -474,6 +525,7 @@
     if (w.s) {
       rows.push(['min', String(w.s[0])], ['max', String(w.s[1])], ['mean', String(w.s[2])],
         ['std', String(w.s[3])], ['sparsity', (100 * w.s[4]).toFixed(1) + ' %']);
+      if (w.sm) rows.push(['sampled', w.sm.toLocaleString('en-US') + ' elements (evenly spread blocks)']);
       rows.push(['values', '[' + w.pv.map((x) => String(x)).join(', ') + (w.pv.length >= 8 ? ', \u2026' : '') + ']']);
     }
     return el('div', { class: 'weight' }, table(rows));
@@ -702,7 +754,8 @@
     c.fillStyle = '#fff';
     c.fillRect(0, 0, off.width, off.height);
     c.setTransform(s, 0, 0, s, 20 * s, 20 * s);
-    drawGraph(c, G, Math.max(s, 0.35), [-20, -20, G.W + 20, G.H + 20], -1);
+    // Text only where it is readable; tiny boxes kept at least a pixel.
+    drawGraph(c, G, s, [-20, -20, G.W + 20, G.H + 20], -1, false, s < 0.35 ? 1 / s : 0);
     off.toBlob((blob) => download(blob, baseName() + '.png'), 'image/png');
   }
 
