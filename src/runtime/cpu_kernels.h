@@ -25,5 +25,9 @@ void register_bitcast_kernels(KernelRegistry& r);      // kernels_bitcast.cpp
 void register_qlinear_kernels(KernelRegistry& r);      // kernels_qlinear.cpp
 void register_unique_kernels(KernelRegistry& r);       // kernels_unique.cpp
 void register_crop_kernels(KernelRegistry& r);         // kernels_crop.cpp
+void register_rnn_kernels(KernelRegistry& r);          // kernels_rnn.cpp
+void register_einsum_kernels(KernelRegistry& r);       // kernels_einsum.cpp
+void register_nms_kernels(KernelRegistry& r);          // kernels_nms.cpp
+void register_dft_kernels(KernelRegistry& r);          // kernels_dft.cpp
 
 }  // namespace onnxkit::runtime

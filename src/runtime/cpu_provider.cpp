@@ -45,6 +45,10 @@ class CpuProvider final : public Provider {
     register_qlinear_kernels(kernels_);
     register_unique_kernels(kernels_);
     register_crop_kernels(kernels_);
+    register_rnn_kernels(kernels_);
+    register_einsum_kernels(kernels_);
+    register_nms_kernels(kernels_);
+    register_dft_kernels(kernels_);
   }
   std::string_view name() const override { return "cpu"; }
   const KernelRegistry& kernels() const override { return kernels_; }
