@@ -29,5 +29,8 @@ void register_rnn_kernels(KernelRegistry& r);          // kernels_rnn.cpp
 void register_einsum_kernels(KernelRegistry& r);       // kernels_einsum.cpp
 void register_nms_kernels(KernelRegistry& r);          // kernels_nms.cpp
 void register_dft_kernels(KernelRegistry& r);          // kernels_dft.cpp
+void register_linear_attention_kernels(KernelRegistry& r);  // kernels_linear_attention.cpp
+void register_rotary_kernels(KernelRegistry& r);       // kernels_rotary.cpp
+void register_window_kernels(KernelRegistry& r);       // kernels_window.cpp
 
 }  // namespace onnxkit::runtime

@@ -49,6 +49,9 @@ class CpuProvider final : public Provider {
     register_einsum_kernels(kernels_);
     register_nms_kernels(kernels_);
     register_dft_kernels(kernels_);
+    register_linear_attention_kernels(kernels_);
+    register_rotary_kernels(kernels_);
+    register_window_kernels(kernels_);
   }
   std::string_view name() const override { return "cpu"; }
   const KernelRegistry& kernels() const override { return kernels_; }
