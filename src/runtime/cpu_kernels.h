@@ -32,5 +32,6 @@ void register_dft_kernels(KernelRegistry& r);          // kernels_dft.cpp
 void register_linear_attention_kernels(KernelRegistry& r);  // kernels_linear_attention.cpp
 void register_rotary_kernels(KernelRegistry& r);       // kernels_rotary.cpp
 void register_window_kernels(KernelRegistry& r);       // kernels_window.cpp
+void register_swiglu_kernels(KernelRegistry& r);       // kernels_swiglu.cpp
 
 }  // namespace onnxkit::runtime

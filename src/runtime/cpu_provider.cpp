@@ -52,6 +52,7 @@ class CpuProvider final : public Provider {
     register_linear_attention_kernels(kernels_);
     register_rotary_kernels(kernels_);
     register_window_kernels(kernels_);
+    register_swiglu_kernels(kernels_);
   }
   std::string_view name() const override { return "cpu"; }
   const KernelRegistry& kernels() const override { return kernels_; }
