@@ -33,5 +33,7 @@ void register_linear_attention_kernels(KernelRegistry& r);  // kernels_linear_at
 void register_rotary_kernels(KernelRegistry& r);       // kernels_rotary.cpp
 void register_window_kernels(KernelRegistry& r);       // kernels_window.cpp
 void register_swiglu_kernels(KernelRegistry& r);       // kernels_swiglu.cpp
+void register_random_kernels(KernelRegistry& r);       // kernels_random.cpp
+void register_affine_grid_kernels(KernelRegistry& r);  // kernels_affine_grid.cpp
 
 }  // namespace onnxkit::runtime

@@ -53,6 +53,8 @@ class CpuProvider final : public Provider {
     register_rotary_kernels(kernels_);
     register_window_kernels(kernels_);
     register_swiglu_kernels(kernels_);
+    register_random_kernels(kernels_);
+    register_affine_grid_kernels(kernels_);
   }
   std::string_view name() const override { return "cpu"; }
   const KernelRegistry& kernels() const override { return kernels_; }
