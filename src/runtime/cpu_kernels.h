@@ -27,5 +27,15 @@ void register_sequence_kernels(KernelRegistry& r);     // kernels_sequence.cpp
 void register_control_kernels(KernelRegistry& r);      // kernels_control.cpp
 void register_unique_kernels(KernelRegistry& r);       // kernels_unique.cpp
 void register_crop_kernels(KernelRegistry& r);         // kernels_crop.cpp
+void register_rnn_kernels(KernelRegistry& r);          // kernels_rnn.cpp
+void register_einsum_kernels(KernelRegistry& r);       // kernels_einsum.cpp
+void register_nms_kernels(KernelRegistry& r);          // kernels_nms.cpp
+void register_dft_kernels(KernelRegistry& r);          // kernels_dft.cpp
+void register_linear_attention_kernels(KernelRegistry& r);  // kernels_linear_attention.cpp
+void register_rotary_kernels(KernelRegistry& r);       // kernels_rotary.cpp
+void register_window_kernels(KernelRegistry& r);       // kernels_window.cpp
+void register_swiglu_kernels(KernelRegistry& r);       // kernels_swiglu.cpp
+void register_random_kernels(KernelRegistry& r);       // kernels_random.cpp
+void register_affine_grid_kernels(KernelRegistry& r);  // kernels_affine_grid.cpp
 
 }  // namespace onnxkit::runtime

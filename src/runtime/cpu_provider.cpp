@@ -47,6 +47,16 @@ class CpuProvider final : public Provider {
     register_control_kernels(kernels_);
     register_unique_kernels(kernels_);
     register_crop_kernels(kernels_);
+    register_rnn_kernels(kernels_);
+    register_einsum_kernels(kernels_);
+    register_nms_kernels(kernels_);
+    register_dft_kernels(kernels_);
+    register_linear_attention_kernels(kernels_);
+    register_rotary_kernels(kernels_);
+    register_window_kernels(kernels_);
+    register_swiglu_kernels(kernels_);
+    register_random_kernels(kernels_);
+    register_affine_grid_kernels(kernels_);
   }
   std::string_view name() const override { return "cpu"; }
   const KernelRegistry& kernels() const override { return kernels_; }

@@ -2,6 +2,7 @@
 // (axes from the attribute, or from input 1 since ReduceSum-13 and the
 // others' version 18), ArgMax and ArgMin.
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -120,6 +121,17 @@ std::unique_ptr<Kernel> reduce_prepare(const KernelInfo& info, Reduce op, std::i
       }
     }
     const ReducePlan p = plan_reduce(x.dims(), axes, keepdims);
+    if (x.dtype() == DataType::kBool) {
+      // Max is "any", Min is "all": reduce the bytes as uint8 (0 or 1).
+      if (op != Reduce::kMax && op != Reduce::kMin) fail("", "only ReduceMax and ReduceMin take bool inputs");
+      Value bytes = Value::tensor(DataType::kUint8, x.dims());
+      std::copy(x.bytes().begin(), x.bytes().end(), bytes.mutable_bytes().begin());
+      Value reduced = Value::tensor(DataType::kUint8, p.out);
+      reduce_typed<std::uint8_t>(bytes, p, op, reduced);
+      Value& y = ctx.output(kOutput, DataType::kBool, p.out);
+      std::copy(reduced.bytes().begin(), reduced.bytes().end(), y.mutable_bytes().begin());
+      return;
+    }
     Value& y = ctx.output(kOutput, x.dtype(), p.out);
     visit_numeric(x.dtype(), [&](auto tag) { reduce_typed<typename decltype(tag)::type>(x, p, op, y); });
   });
@@ -181,7 +193,9 @@ void register_reduce_kernels(KernelRegistry& r) {
     KernelDef def;
     def.op = name;
     def.since_version = 1;
-    def.types = {TypeRule{kData, numeric_types()}};
+    // Bool inputs: ReduceMax/ReduceMin from opset 20.
+    const bool takes_bool = op == Reduce::kMax || op == Reduce::kMin;
+    def.types = {TypeRule{kData, takes_bool ? numeric_and_bool_types() : numeric_types()}};
     def.prepare = [op = op, since = since](const KernelInfo& info) { return reduce_prepare(info, op, since); };
     r.add(std::move(def));
   }
