@@ -17,6 +17,8 @@ count runs, each in a fresh process:
 and prints a Markdown table: median latency, ratio onnxkit / ORT (below 1:
 onnxkit is faster), session-creation time and peak RSS. Inputs are random
 normal float32; symbolic dims other than the batch: S = 128 (bert).
+onnxkit runs with OMP_WAIT_POLICY=PASSIVE unless the environment sets it
+(oneDNN's OpenMP threads otherwise spin between kernels).
 Models: seed, resnet50, mobilenet_v2, bert (from --zoo, default
 $ONNXKIT_ZOO or /work/zoo; missing ones are skipped with a note).
 """
@@ -73,8 +75,8 @@ def ensure_ort():
     subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=ORT_DIR, env=env, check=True)
 
 
-def run_json(cmd, timeout=3600):
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+def run_json(cmd, timeout=3600, env=None):
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     if p.returncode != 0:
         return {"error": (p.stderr or p.stdout).strip().splitlines()[-1:]}
     return json.loads(p.stdout.strip().splitlines()[-1])
@@ -123,6 +125,12 @@ def main(argv=None):
         sys.exit(f"runtime_vs_ort: {BENCH} not built (cmake --build build --target onnxkit_runtime_bench)")
     ensure_ort()
     info = versions()
+    # oneDNN threads through OpenMP; libgomp's default spin-waiting starves
+    # the other threads on a loaded 2-core machine (10-100x slower runs with
+    # 2 threads), so onnxkit runs with passive waiting unless told otherwise.
+    omp_env = dict(os.environ)
+    omp_env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    info["OMP_WAIT_POLICY (onnxkit)"] = omp_env["OMP_WAIT_POLICY"]
     rows = []
     with tempfile.TemporaryDirectory(prefix="onnxkit-vs-ort-") as tmp:
         paths = {}
@@ -143,11 +151,12 @@ def main(argv=None):
                     dims += ["--dim", f"{k}={v}"]
                 for threads in (int(t) for t in args.threads.split(",")):
                     runs = ["--runs", str(args.runs), "--warmup", str(args.warmup)]
-                    ok = run_json([BENCH, path, "--batch", str(batch), "--threads", str(threads)] + dims + runs)
+                    ok = run_json([BENCH, path, "--batch", str(batch), "--threads", str(threads)] + dims + runs,
+                                  env=omp_env)
                     ref = None
                     if args.reference:
                         ref = run_json([BENCH, path, "--batch", str(batch), "--threads", str(threads), "--reference",
-                                        "--runs", "3", "--warmup", "1"] + dims)
+                                        "--runs", "3", "--warmup", "1"] + dims, env=omp_env)
                     shape_args = []
                     for n, d in shapes.items():
                         shape_args += ["--shape", n + "=" + ",".join(map(str, d))]

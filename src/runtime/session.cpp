@@ -12,6 +12,7 @@
 #include "onnxkit/runtime/tensor_io.h"
 #include "onnxkit/runtime/thread_pool.h"
 #include "onnxkit/schema/registry.h"
+#include "runtime/fast/fusion.h"
 
 namespace onnxkit::runtime {
 namespace {
@@ -214,6 +215,20 @@ struct Planner {
     return opset > 0 ? opset : 1;
   }
 
+  /// The fast provider's fusions run when it is on and no custom kernel
+  /// replaces an op they would swallow.
+  bool fusions_allowed() const {
+    if (std::none_of(plan.providers.begin(), plan.providers.end(),
+                     [](const auto& p) { return p->name() == "cpu-fast"; })) {
+      return false;
+    }
+    if (options.custom_kernels == nullptr) return true;
+    for (const KernelDef* d : options.custom_kernels->all()) {
+      if (d->domain.empty() && (d->op == "Conv" || d->op == "Add" || d->op == "Relu" || d->op == "Clip")) return false;
+    }
+    return true;
+  }
+
   static std::unique_ptr<Kernel> prepare(const KernelDef& def, const ir::Node& node, const KernelInfo& info) {
     try {
       return def.prepare(info);
@@ -277,6 +292,7 @@ struct Planner {
     ir::Graph& graph = *model.graph;
     graph.toposort();
     const infer::Analysis analysis = infer::analyze(model);
+    if (fusions_allowed()) fast::fuse_conv_activations(graph, analysis);
 
     // Slots: graph inputs and initializers first.
     std::unordered_map<int, bool> is_initializer;
