@@ -15,7 +15,10 @@ count runs, each in a fresh process:
   ort       node bench/ort/ort_bench.js (intraOpNumThreads = threads)
 
 and prints a Markdown table: median latency, ratio onnxkit / ORT (below 1:
-onnxkit is faster), session-creation time and peak RSS. Inputs are random
+onnxkit is faster), CPU time per run (all threads; on a shared machine the
+wall time also counts waiting for a core), session-creation time (onnxkit:
+reading the file + Session; ORT: InferenceSession.create, which does both)
+and peak RSS. Inputs are random
 normal float32; symbolic dims other than the batch: S = 128 (bert).
 onnxkit runs with OMP_WAIT_POLICY=PASSIVE unless the environment sets it
 (oneDNN's OpenMP threads otherwise spin between kernels).
@@ -172,9 +175,10 @@ def main(argv=None):
                           + (f", reference {fmt_ms(ref)} ms" if ref else ""), flush=True)
     lines = [
         "| model | batch | threads | onnxkit median ms | ORT median ms | onnxkit / ORT | "
+        "CPU ms per run onnxkit / ORT | CPU onnxkit / ORT | "
         + ("reference ms | fast speedup | " if args.reference else "")
         + "create ms onnxkit / ORT | peak RSS MiB onnxkit / ORT |",
-        "|---|---:|---:|---:|---:|---:|" + ("---:|---:|" if args.reference else "") + "---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if args.reference else "") + "---:|---:|",
     ]
     for r in rows:
         ok, ort = r["onnxkit"], r["ort"]
@@ -184,10 +188,13 @@ def main(argv=None):
             ref = r["reference"]
             speed = f"{ref['median_ms'] / ok['median_ms']:.1f}x" if "median_ms" in ref and "median_ms" in ok else "-"
             extra = f"{fmt_ms(ref)} | {speed} | "
+        cpu = f"{ok.get('cpu_ms_per_run', 0):.1f} / {ort.get('cpu_ms_per_run', 0):.1f}"
+        cpu_ratio = (f"{ok['cpu_ms_per_run'] / ort['cpu_ms_per_run']:.2f}"
+                     if ok.get("cpu_ms_per_run") and ort.get("cpu_ms_per_run") else "-")
         create = f"{ok.get('load_ms', 0) + ok.get('create_ms', 0):.0f} / {ort.get('create_ms', 0):.0f}"
         rss = f"{ok.get('peak_rss_kb', 0) / 1024:.0f} / {ort.get('peak_rss_kb', 0) / 1024:.0f}"
         lines.append(f"| {r['model']} | {r['batch']} | {r['threads']} | {fmt_ms(ok)} | {fmt_ms(ort)} | {ratio} | "
-                     f"{extra}{create} | {rss} |")
+                     f"{cpu} | {cpu_ratio} | {extra}{create} | {rss} |")
     table = "\n".join(lines)
     print()
     print("versions: " + ", ".join(f"{k} {v}" for k, v in info.items()))

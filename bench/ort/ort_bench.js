@@ -7,7 +7,8 @@
 //
 // Inputs are random normal float32 tensors of the given shapes. Threads:
 // intraOpNumThreads = T, sequential execution, all graph optimizations.
-// create_ms is InferenceSession.create (which also reads the file: ORT does
+// cpu_ms_per_run is the process's CPU time (all threads) over the timed
+// runs / runs. create_ms is InferenceSession.create (which also reads the file: ORT does
 // both in one call); peak_rss_kb is the process's (node itself included).
 'use strict';
 const ort = require('onnxruntime-node');
@@ -64,11 +65,13 @@ async function main() {
   }
   for (let i = 0; i < args.warmup; ++i) await session.run(feeds);
   const times = [];
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < args.runs; ++i) {
     t0 = process.hrtime.bigint();
     await session.run(feeds);
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
+  const cpu = process.cpuUsage(cpu0);
   times.sort((a, b) => a - b);
   const at = (q) => times[Math.round(q * (times.length - 1))];
   const batch = Object.values(args.shapes)[0][0];
@@ -80,6 +83,7 @@ async function main() {
     median_ms: Number(at(0.5).toFixed(3)),
     min_ms: Number(times[0].toFixed(3)),
     p90_ms: Number(at(0.9).toFixed(3)),
+    cpu_ms_per_run: Number(((cpu.user + cpu.system) / 1000 / args.runs).toFixed(3)),
     runs: args.runs,
     peak_rss_kb: process.resourceUsage().maxRSS,
   }));
