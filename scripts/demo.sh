@@ -37,7 +37,15 @@ run build/onnxkit inspect --shapes "$out/seed_inferred.onnx"
 run build/onnxkit run "$out/seed.onnx" --input input=random --dim N=2 --output-dir "$out/seed_out"
 
 echo
+echo "== give the custom op a kernel: the example plug-in (examples/custom-op) =="
+run build/onnxkit check "$out/foo.onnx" --strict --custom-ops build/libdevtech_ops.so  # FooOp now known
+if build/onnxkit run "$out/foo.onnx" --input input=random 2>"$out/no_kernel.txt"; then exit 1; fi
+echo "without a kernel (expected): $(cat "$out/no_kernel.txt")"
+run build/onnxkit run "$out/foo.onnx" --input input=random --dim N=1 --custom-ops build/libdevtech_ops.so \
+  --output-dir "$out/foo_out"
+
+echo
 echo "== remove the custom op, as the GraphSurgeon recipe does =="
 run build/onnxkit edit "$out/foo.onnx" "$out/foo_removed.onnx" --bypass op=devtech::FooOp
 run build/onnxkit inspect "$out/foo_removed.onnx"
-run build/onnxkit run "$out/foo_removed.onnx" --input input=random --dim N=1
+run build/onnxkit run "$out/foo_removed.onnx" --input input=random --dim N=1 --compare-to "$out/foo_out"

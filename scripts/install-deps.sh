@@ -12,6 +12,8 @@ packages=(
   pybind11-dev python3-dev python3-numpy python3-pytest
   python3-onnx python3-torch python3-torchvision
   time  # /usr/bin/time, for peak RSS in bench/
+  pkgconf libcpp-httplib-dev  # the HTTP server of `onnxkit view --serve`
+  chromium  # browser tests of the viewer (tests/browser), driven by playwright-core
   libdnnl-dev  # oneDNN: the runtime's fast Conv/MatMul/Gemm/pool kernels (src/runtime/fast/)
 )
 
@@ -20,6 +22,12 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
   [[ $status == ii* ]] || missing+=("$p")
 done
+
+# node and npm for the browser tests (tests/browser): Debian's, unless a node
+# is already installed some other way (its own npm included).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#packages[@]} packages present, nothing to do"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything CI checks, in order: dependencies, release build + unit/integration
-# tests, Python tests, ASan/UBSan build + unit tests, a bounded fuzzing run.
+# tests, Python tests, browser tests of the viewer, ASan/UBSan build + unit tests, a bounded fuzzing run.
 # Every stage runs (stages whose build failed are skipped); the exit status is
 # non-zero when any stage failed. The last line is `onnxkit: N passed, M failed`.
 #
@@ -98,6 +98,8 @@ stage build-release -- bash scripts/build.sh release
 stage ctest-release needs:build-release -- \
   ctest --test-dir build --output-on-failure --no-tests=error -j "$jobs"
 stage pytest needs:build-release -- pytest_stage
+# The viewer in a real browser (skips, saying so, only when chromium is missing).
+stage browser needs:build-release -- bash tests/browser/run.sh
 stage build-asan -- bash scripts/build.sh asan
 stage ctest-asan needs:build-asan -- \
   ctest --test-dir build-asan -L unit --output-on-failure --no-tests=error -j "$jobs"

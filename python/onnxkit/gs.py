@@ -14,7 +14,12 @@ Differences from onnx-graphsurgeon (0.6.1), on purpose:
 - A node belongs to one graph: appending a node that is already in a graph
   raises ValueError (remove it there first).
 - A negative dim (`Tensor.DYNAMIC`) is stored as an unknown dim (read back as None).
-- `fold_constants()` raises NotImplementedError until onnxkit's runtime lands.
+- `fold_constants()` evaluates with onnxkit's own runtime (no onnxruntime),
+  one node at a time: a node that cannot be evaluated stops only the nodes
+  that depend on it, so `partitioning` is accepted and not needed. Shapes
+  come from onnxkit's shape inference (static dims folded through Shape,
+  Gather and Slice of a Shape, Size). Not done: shape-tensor cast elision,
+  local functions.
 """
 import numbers
 from collections import OrderedDict, defaultdict
@@ -406,9 +411,39 @@ class Graph(_ok.Graph):
         tensors sharing a name raise."""
         return _TensorDict(self._tensors(check_duplicates))
 
-    def fold_constants(self, *args, **kwargs):
-        raise NotImplementedError(
-            "fold_constants: not yet: needs the onnxkit runtime (coming)")
+    def fold_constants(self, fold_shapes=True, recurse_subgraphs=True, partitioning=None,
+                       error_ok=True, flatten_subgraphs=True, size_threshold=None,
+                       should_exclude_node=None, recurse_functions=True):
+        """Folds constants in place: nodes whose inputs are all Constants are
+        evaluated (with onnxkit's runtime) and their outputs become Constants.
+        The folded nodes stay until cleanup(). The graph must be toposorted.
+
+        fold_shapes=True: also fold Shape (and Gather/Slice of a Shape, Size)
+        where the dims read are static. recurse_subgraphs=True: fold inside
+        If/Loop/Scan bodies too. partitioning=None: accepted for
+        compatibility (None, "basic", "recursive"); nodes are evaluated one by
+        one, so a failure never spoils other nodes. error_ok=True: a node that
+        cannot be evaluated is left as it is (with a logged warning); False
+        raises naming it. size_threshold=None: the largest tensor, in bytes,
+        to fold (None: no limit); bigger outputs are computed at run time.
+        should_exclude_node=None: a function of a Node; nodes it returns True
+        for are not folded. Random ops, Dropout and Quantize/DequantizeLinear
+        are never folded. flatten_subgraphs=True: an If whose condition is now
+        a Constant is replaced by the nodes of the branch it takes (their
+        tensors renamed NAME_subg_I_BRANCH). recurse_functions is accepted and
+        not done yet. Returns self."""
+        if partitioning not in (None, "basic", "recursive"):
+            raise OnnxGraphSurgeonException(
+                "Argument for parameter 'partitioning' must be one of: [None, 'basic', 'recursive']")
+        errors = _ok._fold_constants(self, fold_shapes, recurse_subgraphs, error_ok,
+                                     size_threshold, should_exclude_node, flatten_subgraphs)
+        if errors:
+            import logging
+
+            log = logging.getLogger("onnxkit.gs")
+            for e in errors:
+                log.warning("fold_constants: could not evaluate %s", e)
+        return self
 
     def copy(self, tensor_map=None):
         """A deep copy of the graph (weights shared, nothing re-read)."""

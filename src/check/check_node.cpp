@@ -3,6 +3,7 @@
 // constraints, a few structural rules of common ops, and subgraphs.
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -52,12 +53,6 @@ bool fields_match_type(const ir::Attribute& a) {
   return other == 0;
 }
 
-/// The rank of a value when known.
-std::optional<std::size_t> rank_of(const ir::Type* type) {
-  if (!type || type->kind != ir::Type::Kind::kTensor || !type->shape) return std::nullopt;
-  return type->shape->dims.size();
-}
-
 }  // namespace
 
 void Context::check_node(const ir::Node& node, const GraphContext& gc, const Scope& scope) {
@@ -77,18 +72,17 @@ void Context::check_node(const ir::Node& node, const GraphContext& gc, const Sco
       error(aloc(), "the attribute has no type");
     } else if (!fields_match_type(a)) {
       error(aloc(), "the attribute is of type " + std::string(ir::attribute_type_name(a.type)) +
-                      " but holds a value in another field");
+                        " but holds a value in another field");
     }
     if (!a.ref_attr_name.empty() && !gc.in_function) {
       error(aloc(), "refers to attribute '" + a.ref_attr_name +
-                      "' of a calling function, but this node is not inside a function");
+                        "' of a calling function, but this node is not inside a function");
     }
     if (a.t || !a.tensors.empty() || a.sparse_tensor || !a.sparse_tensors.empty()) {
-      const std::string at = aloc();
-      if (a.t) check_tensor_data(*a.t, at);
-      for (const ir::TensorData& t : a.tensors) check_tensor_data(t, at);
-      if (a.sparse_tensor) check_sparse_data(*a.sparse_tensor, at);
-      for (const ir::SparseTensorData& t : a.sparse_tensors) check_sparse_data(t, at);
+      if (a.t) check_tensor_data(*a.t, aloc);
+      for (const ir::TensorData& t : a.tensors) check_tensor_data(t, aloc);
+      if (a.sparse_tensor) check_sparse_data(*a.sparse_tensor, aloc);
+      for (const ir::SparseTensorData& t : a.sparse_tensors) check_sparse_data(t, aloc);
     }
     auto sub = [&](const ir::Graph& g) {
       GraphContext child;
@@ -120,12 +114,13 @@ void Context::check_node(const ir::Node& node, const GraphContext& gc, const Sco
                         " opset " + std::to_string(version);
       const auto versions = registry().versions(domain, node.op_type());
       if (!versions.empty() && versions.front()->since_version > version) {
-        msg += " (it first appears in opset " + std::to_string(versions.front()->since_version) + ")";
+        msg +=
+            " (it first appears in opset " + std::to_string(versions.front()->since_version) + ")";
       }
       error(where(), msg);
     } else {
-      std::string msg = "unknown op " + node.qualified_op() +
-                        " (no schema; declare one with --op-schemas)";
+      std::string msg =
+          "unknown op " + node.qualified_op() + " (no schema; declare one with --op-schemas)";
       if (options().strict) {
         error(where(), msg);
       } else {
@@ -151,13 +146,13 @@ void Context::check_node(const ir::Node& node, const GraphContext& gc, const Sco
            : lo == hi               ? std::to_string(lo)
                                     : std::to_string(lo) + " to " + std::to_string(hi);
   };
-  if (n_in < s->min_inputs() || n_in > s->max_inputs()) {
+  if (n_in < lookup.min_inputs || n_in > lookup.max_inputs) {
     error(where(), "has " + std::to_string(n_in) + " inputs; " + sname() + " takes " +
-                       range(s->min_inputs(), s->max_inputs()));
+                       range(lookup.min_inputs, lookup.max_inputs));
   }
-  if (n_out < s->min_outputs() || n_out > s->max_outputs()) {
+  if (n_out < lookup.min_outputs || n_out > lookup.max_outputs) {
     error(where(), "has " + std::to_string(n_out) + " outputs; " + sname() + " gives " +
-                       range(s->min_outputs(), s->max_outputs()));
+                       range(lookup.min_outputs, lookup.max_outputs));
   }
   auto formal = [](const std::vector<schema::FormalParameter>& list,
                    std::size_t i) -> const schema::FormalParameter* {
@@ -167,14 +162,16 @@ void Context::check_node(const ir::Node& node, const GraphContext& gc, const Sco
   };
   for (std::size_t i = 0; i < node.inputs().size(); ++i) {
     const schema::FormalParameter* f = formal(s->inputs, i);
-    if (f != nullptr && f->option == schema::FormalOption::kSingle && node.inputs()[i]->is_empty()) {
+    if (f != nullptr && f->option == schema::FormalOption::kSingle &&
+        node.inputs()[i]->is_empty()) {
       error(where(), "input " + std::to_string(i) + " ('" + f->name + "' of " + sname() +
                          ") is required but given as absent (\"\")");
     }
   }
   for (std::size_t i = 0; i < node.outputs().size(); ++i) {
     const schema::FormalParameter* f = formal(s->outputs, i);
-    if (f != nullptr && f->option == schema::FormalOption::kSingle && node.outputs()[i]->is_empty()) {
+    if (f != nullptr && f->option == schema::FormalOption::kSingle &&
+        node.outputs()[i]->is_empty()) {
       error(where(), "output " + std::to_string(i) + " ('" + f->name + "' of " + sname() +
                          ") is required but given as absent (\"\")");
     }
@@ -203,60 +200,86 @@ void Context::check_node(const ir::Node& node, const GraphContext& gc, const Sco
 
   // Type constraints, on every value whose type is known.
   struct Bound {
-    const std::string* param;  // the formal's type parameter
-    std::string_view type;     // the type string bound to it (stable, see type_text)
+    int param;              // index of the formal's type parameter
+    std::string_view type;  // the type string bound to it (stable, see type_text)
     bool is_input;
     std::size_t index;
     const ir::Tensor* tensor;
   };
-  std::vector<Bound> bound;  // a handful per node: a linear search beats a map
-  auto check_value = [&](const ir::Tensor* t, const schema::FormalParameter* f, bool is_input,
-                         std::size_t index) {
-    if (f == nullptr) return;
-    const ir::Type* type = type_of(t);
-    if (type == nullptr) return;
-    const std::string_view ts = type_text(*type);
+  // A handful per node: a linear search beats a map, and the array needs no allocation.
+  constexpr std::size_t kInlineBound = 8;
+  std::array<Bound, kInlineBound> bound_inline;
+  std::vector<Bound> bound_more;
+  std::size_t n_bound = 0;
+  auto bound_at = [&](std::size_t k) -> Bound& {
+    return k < kInlineBound ? bound_inline[k] : bound_more[k - kInlineBound];
+  };
+  auto formal_index = [](const std::vector<schema::FormalParameter>& list,
+                         std::size_t i) -> std::ptrdiff_t {
+    if (i < list.size()) return static_cast<std::ptrdiff_t>(i);
+    if (!list.empty() && list.back().option == schema::FormalOption::kVariadic) {
+      return static_cast<std::ptrdiff_t>(list.size()) - 1;
+    }
+    return -1;
+  };
+  auto check_value = [&](const ir::Tensor* t, bool is_input, std::size_t index) {
+    const auto& formals = is_input ? s->inputs : s->outputs;
+    const std::ptrdiff_t fi = formal_index(formals, index);
+    if (fi < 0) return;
+    const schema::FormalParameter& f = formals[static_cast<std::size_t>(fi)];
+    DataType elem = DataType::kUndefined;
+    const std::string_view ts = value_type_text(t, &elem);
     if (ts.empty()) return;
-    const AllowedTypes& allowed = allowed_types(*s, *f);
-    if (!allowed.contains(ts)) {
+    const AllowedTypes& allowed =
+        *(is_input ? lookup.input_types : lookup.output_types)[static_cast<std::size_t>(fi)];
+    const auto code = static_cast<std::uint32_t>(elem);
+    const bool ok = elem != DataType::kUndefined && code < 64
+                        ? ((allowed.tensor_mask >> code) & 1U) != 0
+                        : allowed.contains(ts);
+    if (!ok) {
       error(where() + " › " + (is_input ? "input '" : "output '") + t->name() + "'",
-            "type " + std::string(ts) + " is not allowed for " + f->name + " (" + f->type +
-                ") of " + s->display_name() + "; allowed: " + join_types(allowed.list));
+            "type " + std::string(ts) + " is not allowed for " + f.name + " (" + f.type + ") of " +
+                s->display_name() + "; allowed: " + join_types(allowed.list));
       return;
     }
     if (!allowed.constrained) return;
-    if (f->option == schema::FormalOption::kVariadic && !f->homogeneous) return;
-    auto it = std::find_if(bound.begin(), bound.end(),
-                           [&](const Bound& b) { return *b.param == f->type; });
-    if (it == bound.end()) {
-      bound.push_back({&f->type, ts, is_input, index, t});
-    } else if (it->type != ts) {
-      const std::string who = std::string(it->is_input ? "input " : "output ") +
-                              std::to_string(it->index) + " '" + it->tensor->name() + "'";
-      error(where() + " › " + (is_input ? "input '" : "output '") + t->name() + "'",
-            "type " + std::string(ts) + " differs from " + who + " (" + std::string(it->type) +
-                "), but " + s->display_name() + " binds both to the same type " + f->type);
+    if (f.option == schema::FormalOption::kVariadic && !f.homogeneous) return;
+    const int param =
+        (is_input ? lookup.input_param : lookup.output_param)[static_cast<std::size_t>(fi)];
+    for (std::size_t k = 0; k < n_bound; ++k) {
+      const Bound& b = bound_at(k);
+      if (b.param != param) continue;
+      if (b.type != ts) {
+        const std::string who = std::string(b.is_input ? "input " : "output ") +
+                                std::to_string(b.index) + " '" + b.tensor->name() + "'";
+        error(where() + " › " + (is_input ? "input '" : "output '") + t->name() + "'",
+              "type " + std::string(ts) + " differs from " + who + " (" + std::string(b.type) +
+                  "), but " + s->display_name() + " binds both to the same type " + f.type);
+      }
+      return;
     }
+    const Bound nb{param, ts, is_input, index, t};
+    if (n_bound < kInlineBound) {
+      bound_inline[n_bound] = nb;
+    } else {
+      bound_more.push_back(nb);
+    }
+    ++n_bound;
   };
-  for (std::size_t i = 0; i < node.inputs().size(); ++i) {
-    check_value(node.inputs()[i], formal(s->inputs, i), true, i);
-  }
-  for (std::size_t i = 0; i < node.outputs().size(); ++i) {
-    check_value(node.outputs()[i], formal(s->outputs, i), false, i);
-  }
+  for (std::size_t i = 0; i < node.inputs().size(); ++i) check_value(node.inputs()[i], true, i);
+  for (std::size_t i = 0; i < node.outputs().size(); ++i) check_value(node.outputs()[i], false, i);
 
   // Structural rules of the convolution and pooling family: X and W agree in
   // rank, and the per-axis attributes have one value per spatial axis.
   const std::string& op = node.op_type();
-  if (domain.empty() && (op == "Conv" || op == "ConvTranspose" || op == "MaxPool" ||
-                         op == "AveragePool" || op == "LpPool" || op == "ConvInteger" ||
-                         op == "QLinearConv")) {
+  if (lookup.conv_family) {
     const std::size_t x_index = 0;
     const std::size_t w_index = op == "QLinearConv" ? 3 : 1;
     const bool has_w = op.find("Conv") != std::string::npos;
-    const auto x_rank = node.inputs().size() > x_index ? rank_of(type_of(node.inputs()[x_index])) : std::nullopt;
+    const auto x_rank =
+        node.inputs().size() > x_index ? rank_of(node.inputs()[x_index]) : std::nullopt;
     const auto w_rank =
-        has_w && node.inputs().size() > w_index ? rank_of(type_of(node.inputs()[w_index])) : std::nullopt;
+        has_w && node.inputs().size() > w_index ? rank_of(node.inputs()[w_index]) : std::nullopt;
     if (x_rank && *x_rank < 3) {
       error(where() + " › input '" + node.inputs()[x_index]->name() + "'",
             "has rank " + std::to_string(*x_rank) + "; " + op +

@@ -1,9 +1,8 @@
 #include "onnxkit/check/checker.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <exception>
+#include <nlohmann/json.hpp>
 #include <unordered_set>
 
 #include "check/context.h"
@@ -88,14 +87,44 @@ const ir::Type* Context::type_of(const ir::Tensor* t) {
   return it->second ? &*it->second : nullptr;
 }
 
+std::string_view Context::tensor_text(DataType elem) {
+  const auto code = static_cast<std::uint32_t>(elem);
+  if (code >= tensor_text_.size())
+    return *other_text_.insert(schema::type_string(ir::Type::tensor(elem, std::nullopt))).first;
+  std::string& text = tensor_text_[code];
+  if (text.empty() && elem != DataType::kUndefined)
+    text = schema::type_string(ir::Type::tensor(elem, std::nullopt));
+  return text;
+}
+
 std::string_view Context::type_text(const ir::Type& type) {
-  if (type.kind == ir::Type::Kind::kTensor) {
-    const auto code = static_cast<std::int32_t>(type.elem_type);
-    auto it = tensor_text_.find(code);
-    if (it == tensor_text_.end()) it = tensor_text_.emplace(code, schema::type_string(type)).first;
-    return it->second;
-  }
+  if (type.kind == ir::Type::Kind::kTensor) return tensor_text(type.elem_type);
   return *other_text_.insert(schema::type_string(type)).first;
+}
+
+std::string_view Context::value_type_text(const ir::Tensor* t, DataType* tensor_elem) {
+  *tensor_elem = DataType::kUndefined;
+  if (t == nullptr || t->is_empty()) return {};
+  if (const infer::Fact* f = analysis_.fact(t);
+      f != nullptr && f->kind == ir::Type::Kind::kTensor) {
+    *tensor_elem = f->elem;
+    return tensor_text(f->elem);
+  }
+  const ir::Type* type = type_of(t);
+  if (type == nullptr) return {};
+  if (type->kind == ir::Type::Kind::kTensor) *tensor_elem = type->elem_type;
+  return type_text(*type);
+}
+
+std::optional<std::size_t> Context::rank_of(const ir::Tensor* t) {
+  if (t == nullptr || t->is_empty()) return std::nullopt;
+  if (const infer::Fact* f = analysis_.fact(t)) {
+    if (f->kind != ir::Type::Kind::kTensor || f->rank < 0) return std::nullopt;
+    return static_cast<std::size_t>(f->rank);
+  }
+  const ir::Type* type = type_of(t);
+  if (!type || type->kind != ir::Type::Kind::kTensor || !type->shape) return std::nullopt;
+  return type->shape->dims.size();
 }
 
 const Context::AllowedTypes& Context::allowed_types(const schema::OpSchema& s,
@@ -106,23 +135,63 @@ const Context::AllowedTypes& Context::allowed_types(const schema::OpSchema& s,
   a.list = s.allowed_types(f);
   for (const std::string& t : a.list) a.set.insert(t);
   a.constrained = s.type_constraint(f.type) != nullptr;
+  for (std::uint32_t code = 1; code < 64; ++code) {
+    if (!data_type_known(static_cast<std::int32_t>(code))) continue;
+    if (a.contains(tensor_text(static_cast<DataType>(code))))
+      a.tensor_mask |= std::uint64_t{1} << code;
+  }
   return a;
 }
 
 const Context::OpLookup& Context::lookup_op(
     const ir::Node& node, const std::unordered_map<std::string, std::int64_t>& opsets) {
+  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a of the op name
+  for (char c : node.op_type()) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  OpCacheSlot& slot = op_cache_[(h ^ (h >> 29) ^ node.domain().size()) % op_cache_.size()];
+  if (slot.lookup != nullptr && slot.opsets == &opsets && slot.node->op_type() == node.op_type() &&
+      slot.node->domain() == node.domain()) {
+    return *slot.lookup;
+  }
   const OpKey key{&opsets, node.domain(), node.op_type()};
   auto it = ops_.find(key);
-  if (it != ops_.end()) return it->second;
-  OpLookup op;
-  op.domain = std::string(schema::canonical_domain(node.domain()));
-  auto opset = opsets.find(op.domain);
-  if (opset != opsets.end()) {
-    op.imported = true;
-    op.version = opset->second;
-    op.schema = registry().find_including_deprecated(op.domain, node.op_type(), op.version);
+  if (it == ops_.end()) {
+    OpLookup op;
+    op.domain = std::string(schema::canonical_domain(node.domain()));
+    auto opset = opsets.find(op.domain);
+    if (opset != opsets.end()) {
+      op.imported = true;
+      op.version = opset->second;
+      op.schema = registry().find_including_deprecated(op.domain, node.op_type(), op.version);
+    }
+    if (const schema::OpSchema* s = op.schema) {
+      op.min_inputs = s->min_inputs();
+      op.max_inputs = s->max_inputs();
+      op.min_outputs = s->min_outputs();
+      op.max_outputs = s->max_outputs();
+      const std::string& name = node.op_type();
+      op.conv_family =
+          op.domain.empty() && (name == "Conv" || name == "ConvTranspose" || name == "MaxPool" ||
+                                name == "AveragePool" || name == "LpPool" ||
+                                name == "ConvInteger" || name == "QLinearConv");
+      auto param_index = [&](const schema::FormalParameter& f) {
+        for (std::size_t k = 0; k < s->type_constraints.size(); ++k) {
+          if (s->type_constraints[k].param == f.type) return static_cast<int>(k);
+        }
+        return -1;
+      };
+      for (const schema::FormalParameter& f : s->inputs) {
+        op.input_types.push_back(&allowed_types(*s, f));
+        op.input_param.push_back(param_index(f));
+      }
+      for (const schema::FormalParameter& f : s->outputs) {
+        op.output_types.push_back(&allowed_types(*s, f));
+        op.output_param.push_back(param_index(f));
+      }
+    }
+    it = ops_.emplace(key, std::move(op)).first;
   }
-  return ops_.emplace(key, std::move(op)).first->second;
+  slot = OpCacheSlot{&opsets, &node, &it->second};
+  return it->second;
 }
 
 std::vector<Problem> Context::run() {
@@ -187,13 +256,15 @@ void Context::check_model_fields() {
   }
   if (model_.ir_version >= kFirstIrWithOpsets) {
     if (model_opsets_.empty()) {
-      error("model › opset_import",
-            "no opset imports: a model of IR version 3 or later must import the ONNX opset it uses");
+      error(
+          "model › opset_import",
+          "no opset imports: a model of IR version 3 or later must import the ONNX opset it uses");
     }
   } else if (model_.ir_version > 0) {
     if (!model_opsets_.empty()) {
-      error("model › opset_import", "a model of IR version " + std::to_string(model_.ir_version) +
-                                        " cannot have opset imports (they arrived with IR version 3)");
+      error("model › opset_import",
+            "a model of IR version " + std::to_string(model_.ir_version) +
+                " cannot have opset imports (they arrived with IR version 3)");
     } else {
       model_opsets_.emplace("", 1);
     }
@@ -205,7 +276,8 @@ void Context::check_functions() {
   function_opsets_.reserve(model_.functions.size());
   for (std::size_t i = 0; i < model_.functions.size(); ++i) {
     const ir::Function& f = model_.functions[i];
-    const std::string loc = "function '" + (f.domain.empty() ? f.name : f.domain + "::" + f.name) + "'";
+    const std::string loc =
+        "function '" + (f.domain.empty() ? f.name : f.domain + "::" + f.name) + "'";
     if (f.name.empty()) error("function #" + std::to_string(i), "function has no name");
     if (!seen.insert(f.domain + "\n" + f.name + "\n" + f.overload).second) {
       error(loc, "function is defined more than once (same domain, name and overload)");

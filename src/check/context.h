@@ -2,6 +2,7 @@
 // Internal to the check layer: the state of one check_model() run, shared by
 // the files that check the model, graphs, nodes and tensors.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -23,11 +24,13 @@ namespace onnxkit::check::detail {
 /// giving one (held by reference: it must outlive the call it is passed to).
 class Where {
  public:
-  Where(const std::string& s) : obj_(&s), call_([](const void* o) { return *static_cast<const std::string*>(o); }) {}
+  Where(const std::string& s)
+      : obj_(&s), call_([](const void* o) { return *static_cast<const std::string*>(o); }) {}
   template <typename F>
-    requires(!std::is_convertible_v<const F&, std::string> && std::is_invocable_r_v<std::string, const F&>)
-  Where(const F& f)
-      : obj_(&f), call_([](const void* o) -> std::string { return (*static_cast<const F*>(o))(); }) {}
+  requires(!std::is_convertible_v<const F&, std::string> &&
+           std::is_invocable_r_v<std::string, const F&>) Where(const F& f)
+      : obj_(&f),
+        call_([](const void* o) -> std::string { return (*static_cast<const F*>(o))(); }) {}
   std::string operator()() const { return call_(obj_); }
 
  private:
@@ -72,8 +75,7 @@ class NameSet {
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t i = h & mask;; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
-      if (s.data == nullptr ||
-          (s.hash == h && std::string_view(s.data, s.size) == name)) {
+      if (s.data == nullptr || (s.hash == h && std::string_view(s.data, s.size) == name)) {
         return const_cast<Slot*>(&s);
       }
     }
@@ -155,23 +157,39 @@ class Context {
 
   /// schema::type_string(type), kept for the run (so views of it stay valid).
   std::string_view type_text(const ir::Type& type);
+  /// type_text() of a value's type ("" when unknown or without an element
+  /// type); from inference's compact fact when it is a tensor, without
+  /// building an ir::Type.
+  std::string_view value_type_text(const ir::Tensor* t, DataType* tensor_elem);
+  /// The rank of a value when known.
+  std::optional<std::size_t> rank_of(const ir::Tensor* t);
 
   /// The types a formal parameter allows, looked up once per parameter.
   struct AllowedTypes {
     std::vector<std::string> list;
     std::unordered_set<std::string_view> set;  // views into `list`
+    /// Bit c: "tensor(<DataType c>)" is allowed (the same answer as `set`).
+    std::uint64_t tensor_mask = 0;
     /// The formal's type is a type parameter of the schema.
     bool constrained = false;
     bool contains(std::string_view ts) const { return set.count(ts) != 0; }
   };
   const AllowedTypes& allowed_types(const schema::OpSchema& s, const schema::FormalParameter& f);
 
-  /// What a node's (domain, op_type) resolves to under a set of opsets.
+  /// What a node's (domain, op_type) resolves to under a set of opsets, with
+  /// what checking its nodes needs from the schema, worked out once.
   struct OpLookup {
     std::string domain;  // canonical
     bool imported = false;
     std::int64_t version = 0;
     const schema::OpSchema* schema = nullptr;
+    int min_inputs = 0, max_inputs = 0, min_outputs = 0, max_outputs = 0;
+    /// Conv, ConvTranspose, the pools...: the rank rules apply.
+    bool conv_family = false;
+    /// Per formal input and output: its allowed types, and the index of its
+    /// type parameter among the schema's (-1: not a parameter).
+    std::vector<const AllowedTypes*> input_types, output_types;
+    std::vector<int> input_param, output_param;
   };
   const OpLookup& lookup_op(const ir::Node& node,
                             const std::unordered_map<std::string, std::int64_t>& opsets);
@@ -211,9 +229,18 @@ class Context {
     }
   };
   std::unordered_map<OpKey, OpLookup, OpKeyHash> ops_;
+  // A direct-mapped cache in front of the map, keyed by a cheap hash of the
+  // op name; it holds the node that filled the entry.
+  struct OpCacheSlot {
+    const void* opsets = nullptr;
+    const ir::Node* node = nullptr;
+    const OpLookup* lookup = nullptr;
+  };
+  std::array<OpCacheSlot, 64> op_cache_{};
   std::unordered_map<const schema::FormalParameter*, AllowedTypes> allowed_;
   /// type_text() of tensor types by element type (index: the DataType code).
-  std::unordered_map<std::int32_t, std::string> tensor_text_;
+  std::array<std::string, 64> tensor_text_;
+  std::string_view tensor_text(DataType elem);
   /// type_text() of other types (node-based: the strings stay in place).
   std::unordered_set<std::string> other_text_;
   /// Types computed for tensors that inference did not reach (function bodies).

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/custom_ops_option.h"
 #include "cli/model_files.h"
 #include "onnxkit/core/error.h"
 #include "onnxkit/edit/apply.h"
@@ -20,6 +21,7 @@ std::span<const OptionSpec> options() {
       out.push_back(OptionSpec{o.name, 0, o.value_name, o.help, true});
     }
     out.push_back(OptionSpec{"quiet", 'q', "", "Do not print notes", false});
+    out.push_back(kCustomOpsOption);
     return out;
   }();
   return specs;
@@ -28,7 +30,7 @@ std::span<const OptionSpec> options() {
 int run(const ParsedArgs& args) {
   std::vector<edit::EditOp> edits;
   for (const auto& [name, value] : args.options) {
-    if (name == "quiet") continue;
+    if (name == "quiet" || name == kCustomOpsOption.name) continue;
     try {
       edits.push_back(edit::EditOp::parse(name, value));
     } catch (const Error& e) {
@@ -38,6 +40,7 @@ int run(const ParsedArgs& args) {
   if (edits.empty()) {
     throw UsageError("no edits given; see 'onnxkit help edit' for --bypass, --extract, ...");
   }
+  load_custom_ops(args);  // the same command line as run and check: a bad library fails here
   ir::Model model = load_model(args.positionals[0]);
   const edit::Notes notes = edit::apply_edits(model, edits);
   save_model(model, args.positionals[1]);

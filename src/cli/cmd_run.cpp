@@ -10,8 +10,12 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/custom_ops_option.h"
 #include "cli/model_files.h"
+#include "cli/random_inputs.h"
 #include "onnxkit/core/error.h"
+#include "onnxkit/passes/pass_manager.h"
+#include "onnxkit/passes/session_factory.h"
 #include "onnxkit/runtime/session.h"
 #include "onnxkit/runtime/tensor_io.h"
 #include "runtime/reference/half.h"
@@ -25,12 +29,14 @@ using runtime::Value;
 constexpr std::array kOptions{
     OptionSpec{"input", 'i', "NAME=FILE", "Input NAME from a .npy or TensorProto .pb file, or 'random'", true},
     OptionSpec{"dim", 0, "NAME=VALUE", "Value of a symbolic dim for random inputs (default 1)", true},
-    OptionSpec{"output-dir", 'o', "DIR", "Write each output to DIR/NAME.npy"},
+    OptionSpec{"output-dir", 'o', "DIR", "Write each output to DIR/NAME.npy (a sequence or optional: NAME.pb)"},
     OptionSpec{"compare-to", 0, "DIR", "Compare outputs with DIR/NAME.npy or DIR/output_J.pb"},
     OptionSpec{"rtol", 0, "R", "Relative tolerance of --compare-to (default 1e-3)"},
     OptionSpec{"atol", 0, "A", "Absolute tolerance of --compare-to (default 1e-5)"},
     OptionSpec{"threads", 0, "T", "Intra-op threads (default 1; 0: all cores)"},
     OptionSpec{"seed", 0, "S", "Seed of random inputs (default 0)"},
+    OptionSpec{"optimize", 'O', "LEVEL", "Graph optimizations: 0 none, 1 basic (default 1)"},
+    kCustomOpsOption,
 };
 
 double parse_double(const std::string& text, std::string_view what) {
@@ -49,41 +55,6 @@ std::string file_name_for(const std::string& name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
   }
   return s;
-}
-
-Value random_value(const runtime::ValueInfo& info, const std::map<std::string, std::int64_t>& dims,
-                   std::mt19937_64& rng) {
-  runtime::Dims d;
-  if (!info.shape) fail("input '" + info.name + "'", "its rank is unknown; give a file with --input");
-  for (const Dim& dim : *info.shape) {
-    if (dim.is_value()) {
-      d.push_back(dim.value);
-    } else if (dim.is_param() && dims.count(dim.param)) {
-      d.push_back(dims.at(dim.param));
-    } else {
-      d.push_back(1);
-    }
-  }
-  Value v = Value::tensor(info.dtype, d);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::uniform_int_distribution<int> small(0, 9);
-  using runtime::reference::BFloat16;
-  using runtime::reference::Float16;
-  switch (info.dtype) {
-    case DataType::kFloat: for (float& x : v.mutable_span<float>()) x = u(rng); break;
-    case DataType::kDouble: for (double& x : v.mutable_span<double>()) x = u(rng); break;
-    case DataType::kFloat16: for (Float16& x : v.mutable_span<Float16>()) x = Float16(u(rng)); break;
-    case DataType::kBfloat16: for (BFloat16& x : v.mutable_span<BFloat16>()) x = BFloat16(u(rng)); break;
-    case DataType::kBool: for (bool& x : v.mutable_span<bool>()) x = small(rng) < 5; break;
-    case DataType::kInt64: for (auto& x : v.mutable_span<std::int64_t>()) x = small(rng); break;
-    case DataType::kInt32: for (auto& x : v.mutable_span<std::int32_t>()) x = small(rng); break;
-    case DataType::kUint8: for (auto& x : v.mutable_span<std::uint8_t>()) x = static_cast<std::uint8_t>(small(rng)); break;
-    case DataType::kInt8: for (auto& x : v.mutable_span<std::int8_t>()) x = static_cast<std::int8_t>(small(rng)); break;
-    default:
-      fail("input '" + info.name + "'", "random values of " + std::string(data_type_name(info.dtype)) +
-                                            " are not supported; give a file with --input");
-  }
-  return v;
 }
 
 double element(const Value& v, std::size_t i) {
@@ -136,14 +107,37 @@ bool compare(const std::string& name, const Value& got, const Value& want, doubl
   return bad == 0;
 }
 
+/// compare() through sequences and optionals: "name[i]" per item.
+bool compare_value(const std::string& name, const Value& got, const Value& want, double rtol, double atol) {
+  if (got.is_tensor() && want.is_tensor()) return compare(name, got, want, rtol, atol);
+  if (got.kind() != want.kind() || got.items().size() != want.items().size()) {
+    std::cout << name << ": " << got.describe() << " != expected " << want.describe() << "  MISMATCH\n";
+    return false;
+  }
+  bool ok = true;
+  for (std::size_t i = 0; i < got.items().size(); ++i) {
+    ok = compare_value(name + "[" + std::to_string(i) + "]", got.items()[i], want.items()[i], rtol, atol) && ok;
+  }
+  if (got.items().empty()) std::cout << name << ": " << got.describe() << "  ok\n";
+  return ok;
+}
+
 int run(const ParsedArgs& args) {
   const fs::path model_path = args.positionals[0];
   const ir::Model model = load_model(model_path);
   runtime::SessionOptions options;
+  load_custom_ops(args).configure(options);
   if (auto t = args.value("threads")) options.threads = static_cast<int>(parse_uint64(*t, "--threads"));
-  const runtime::Session session(model, options);
+  if (auto o = args.value("optimize")) {
+    options.optimization_level = static_cast<int>(parse_uint64(*o, "--optimize"));
+    if (options.optimization_level > passes::kOptimizeMax) {
+      throw UsageError("--optimize takes 0 (none) or 1 (basic), got " + *o);
+    }
+  }
+  const std::unique_ptr<runtime::Session> session_owner = passes::make_session(model, options);
+  const runtime::Session& session = *session_owner;
 
-  std::map<std::string, std::int64_t> dims;
+  DimValues dims;
   std::vector<std::pair<std::string, std::string>> specs;
   for (const auto& [opt, value] : args.options) {
     const auto eq = value.find('=');
@@ -174,7 +168,8 @@ int run(const ParsedArgs& args) {
       for (const auto& i : session.inputs()) names += (names.empty() ? "'" : ", '") + i.name + "'";
       throw UsageError("the model has no input '" + name + "' (inputs: " + names + ")");
     }
-    feeds.emplace_back(name, spec == "random" ? random_value(*info, dims, rng) : runtime::read_value_file(spec));
+    feeds.emplace_back(name, spec == "random" ? random_value(*info, dims, rng)
+                                              : runtime::read_value_file(spec, info->kind, info->dtype));
   }
   for (const auto& i : session.inputs()) {
     bool given = false;
@@ -187,7 +182,8 @@ int run(const ParsedArgs& args) {
   if (out_dir) fs::create_directories(*out_dir);
   for (const auto& [name, value] : outputs) {
     std::cout << name << ": " << value.describe() << "\n";
-    if (out_dir) runtime::write_npy(fs::path(*out_dir) / (file_name_for(name) + ".npy"), value);
+    if (out_dir && value.is_tensor()) runtime::write_npy(fs::path(*out_dir) / (file_name_for(name) + ".npy"), value);
+    if (out_dir && !value.is_tensor()) runtime::write_value_file(fs::path(*out_dir) / (file_name_for(name) + ".pb"), value);
   }
   if (auto ref = args.value("compare-to")) {
     const double rtol = args.value("rtol") ? parse_double(*args.value("rtol"), "--rtol") : 1e-3;
@@ -195,10 +191,11 @@ int run(const ParsedArgs& args) {
     bool ok = true;
     for (std::size_t j = 0; j < outputs.size(); ++j) {
       const auto& [name, value] = outputs[j];
-      fs::path p = fs::path(*ref) / (file_name_for(name) + ".npy");
+      const runtime::ValueInfo& info = session.outputs()[j];
+      fs::path p = fs::path(*ref) / (file_name_for(name) + (value.is_tensor() ? ".npy" : ".pb"));
       if (!fs::exists(p)) p = fs::path(*ref) / ("output_" + std::to_string(j) + ".pb");
       if (!fs::exists(p)) fail(*ref, "no reference for output '" + name + "' (" + file_name_for(name) + ".npy or output_" + std::to_string(j) + ".pb)");
-      ok = compare(name, value, runtime::read_value_file(p), rtol, atol) && ok;
+      ok = compare_value(name, value, runtime::read_value_file(p, info.kind, info.dtype), rtol, atol) && ok;
     }
     if (!ok) fail(*ref, "outputs differ beyond rtol " + std::to_string(rtol) + ", atol " + std::to_string(atol));
   }
@@ -210,13 +207,16 @@ int run(const ParsedArgs& args) {
 const Command& run_command() {
   static const Command command{
       "run",
-      "MODEL [--input NAME=FILE|random]... [--output-dir DIR] [--compare-to DIR]",
+      "MODEL [--input NAME=FILE|random]... [--output-dir DIR] [--compare-to DIR] [--custom-ops "
+      "LIB]...",
       "Run a model on the CPU",
-      "Inputs come from .npy files, TensorProto .pb files (ONNX test data) or\n"
-      "random values ('random'; symbolic dims are 1 unless --dim NAME=V). Prints\n"
-      "each output's type and shape; --output-dir writes them as .npy, and\n"
+      "Inputs come from .npy files, TensorProto .pb files (ONNX test data;\n"
+      "SequenceProto/OptionalProto for sequence and optional inputs) or random\n"
+      "values ('random'; symbolic dims are 1 unless --dim NAME=V). Prints each\n"
+      "output's type and shape; --output-dir writes them as .npy (.pb), and\n"
       "--compare-to checks them against DIR/NAME.npy or DIR/output_J.pb and prints\n"
-      "the worst error per output (exit status 1 on a mismatch).",
+      "the worst error per output (exit status 1 on a mismatch). Custom ops get\n"
+      "their kernels from plug-in libraries (--custom-ops, repeatable).",
       kOptions,
       1,
       1,

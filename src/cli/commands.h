@@ -36,5 +36,8 @@ const Command& edit_command();
 const Command& check_command();
 const Command& infer_command();
 const Command& run_command();
+const Command& bench_command();
+const Command& view_command();
+const Command& diff_command();
 
 }  // namespace onnxkit::cli

@@ -22,9 +22,10 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
-std::array<const Command*, 8> commands() {
+std::array<const Command*, 11> commands() {
   return {&inspect_command(), &print_command(), &convert_command(), &example_command(),
-          &edit_command(), &check_command(), &infer_command(), &run_command()};
+          &edit_command(),    &check_command(), &infer_command(),   &run_command(),
+          &bench_command(),   &view_command(),  &diff_command()};
 }
 
 const Command* find_command(std::string_view name) {
@@ -91,10 +92,9 @@ int run_command(const Command& command, std::span<const std::string> words) {
   }
   const std::size_t n = args.positionals.size();
   if (n < command.min_positionals || n > command.max_positionals) {
-    throw UsageError(std::string(n < command.min_positionals ? "missing arguments"
-                                                             : "too many arguments") +
-                     "; usage: onnxkit " + std::string(command.name) + " " +
-                     std::string(command.arguments));
+    throw UsageError(
+        std::string(n < command.min_positionals ? "missing arguments" : "too many arguments") +
+        "; usage: onnxkit " + std::string(command.name) + " " + std::string(command.arguments));
   }
   return command.run(args);
 }

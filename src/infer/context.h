@@ -2,17 +2,26 @@
 // Internal to the infer layer: what a rule sees of one node (its inputs'
 // facts, its attributes with the schema's defaults) and how it states its
 // outputs' facts.
+//
+// Two ways to read and write facts:
+//   - compact (fact(), dims(), set_dims(), pass_through()): Fact and DimFact
+//     straight from the analysis's arrays, no allocation; the ops that fill
+//     big graphs (elementwise, broadcasting, Constant, Cast...) use these;
+//   - IR form (input(), input_shape(), set_tensor(), set_output()...): Shape
+//     and ir::Type, made on first use per node; the rules of the other ops.
 
+#include <array>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "infer/store.h"
 #include "onnxkit/infer/infer.h"
 #include "onnxkit/schema/op_schema.h"
 
@@ -25,12 +34,24 @@ struct RuleError {
   std::string message;
 };
 
+/// An output's fact as a rule stated it, before it is merged and stored: its
+/// dims and values are offsets into the engine's scratch or the arena.
+struct PendingOut {
+  Fact fact;
+  bool set = false;
+  bool dims_in_scratch = false;
+  bool values_in_scratch = false;
+};
+
 class InferContext {
  public:
   /// `graph_location` names the graph holding the node; the node's own
   /// location is built from it only when asked for (issues, subgraphs).
   InferContext(Engine& engine, const ir::Node& node, const schema::OpSchema* schema,
                std::int64_t opset, const std::string& graph_location);
+  ~InferContext();
+  InferContext(const InferContext&) = delete;
+  InferContext& operator=(const InferContext&) = delete;
 
   const ir::Node& node() const { return node_; }
   const schema::OpSchema* schema() const { return schema_; }
@@ -44,16 +65,54 @@ class InferContext {
   std::size_t num_outputs() const { return node_.outputs().size(); }
   /// True when input `i` is given (not absent, not past the end).
   bool has_input(std::size_t i) const;
-  /// Facts of input `i`, or null when absent or unknown.
-  const ValueFacts* input(std::size_t i) const;
+
+  // ---- compact facts of the inputs (valid while the rule runs)
+
+  /// Fact of input `i`, or null when absent or unknown.
+  const Fact* fact(std::size_t i) const;
   /// Element type of input `i` (a tensor), or kUndefined.
   DataType input_elem(std::size_t i) const;
+  /// True when input `i` is a tensor of known rank.
+  bool has_rank(std::size_t i) const;
+  /// Dims of input `i` (empty when the rank is unknown: ask has_rank()).
+  std::span<const DimFact> dims(std::size_t i) const;
+  /// Tracked contents of input `i` (null when not tracked).
+  std::optional<std::span<const DimFact>> values(std::size_t i) const;
+  /// Input `i`'s contents as plain numbers when every one is known.
+  std::optional<std::vector<std::int64_t>> input_ints(std::size_t i) const;
+
+  // ---- compact outputs
+
+  /// Output `i` gets input `j`'s fact (type and dims; the tracked contents
+  /// too with `keep_values`). Nothing when input `j` is unknown.
+  void pass_through(std::size_t i, std::size_t j, bool keep_values = false);
+  /// Output `i` gets `f`, whose dims and values are in the analysis's arena.
+  void set_fact(std::size_t i, const Fact& f);
+  /// Output `i` is a tensor of `elem` with `dims` (a range of an input's dims
+  /// is shared, not copied).
+  void set_dims(std::size_t i, DataType elem, std::span<const DimFact> dims);
+  /// Output `i` is a tensor of `elem` of unknown rank.
+  void set_unranked(std::size_t i, DataType elem);
+  /// Tracked contents of output `i` (set after its type).
+  void set_value_facts(std::size_t i, std::span<const DimFact> values);
+  /// Output `i` was set by the rule.
+  bool output_set(std::size_t i) const;
+
+  /// A symbolic dim named `name`.
+  DimFact symbol(std::string_view name) const;
+
+  // ---- the IR form, made on first use per node
+
+  /// Facts of input `i`, or null when absent or unknown.
+  const ValueFacts* input(std::size_t i) const;
   /// Dims of input `i` (a tensor), or null when its rank is unknown.
   const Shape* input_shape(std::size_t i) const;
   /// Tracked contents of input `i` (small integer tensors), or null.
   const Shape* input_values(std::size_t i) const;
-  /// Input `i`'s contents as plain numbers when every one is known.
-  std::optional<std::vector<std::int64_t>> input_ints(std::size_t i) const;
+
+  void set_output(std::size_t i, const ir::Type& type);
+  void set_tensor(std::size_t i, DataType elem, const std::optional<Shape>& shape);
+  void set_values(std::size_t i, const Shape& values);
 
   // Attributes, falling back to the schema's default.
   const ir::Attribute* attr(std::string_view name) const { return node_.attribute(name); }
@@ -61,13 +120,7 @@ class InferContext {
   float attr_float(std::string_view name, float fallback) const;
   std::string attr_string(std::string_view name, std::string fallback) const;
   std::optional<std::vector<std::int64_t>> attr_ints(std::string_view name) const;
-
-  // Outputs.
-  void set_output(std::size_t i, ir::Type type);
-  void set_tensor(std::size_t i, DataType elem, std::optional<Shape> shape);
-  void set_values(std::size_t i, Shape values);
-  /// The output's facts set so far by this rule (null when none).
-  ValueFacts* output(std::size_t i);
+  std::optional<std::vector<float>> attr_floats(std::string_view name) const;
 
   /// A dim nobody can name (written as "unk__N").
   Dim unknown_dim() const { return Dim::unknown(); }
@@ -78,16 +131,26 @@ class InferContext {
   std::int64_t axis(std::int64_t a, std::int64_t rank, std::string_view what = "axis") const;
 
   Engine& engine() { return engine_; }
+  /// The name of a symbolic dim.
+  std::string_view symbol_name(const DimFact& d) const;
 
  private:
+  friend class Engine;
+  PendingOut& pending(std::size_t i);
+  const PendingOut& pending(std::size_t i) const;
+
   Engine& engine_;
   const ir::Node& node_;
   const schema::OpSchema* schema_;
   std::int64_t opset_;
   const std::string& graph_location_;
   mutable std::optional<std::string> location_;
-  std::vector<std::optional<ValueFacts>> outputs_;
-  friend class Engine;
+  // Bases of this node's entries in the engine's stacks (a rule of If/Loop/
+  // Scan infers a body while its own entries stay below).
+  std::size_t in_base_, out_base_, scratch_base_;
+  // The IR forms of the inputs, made on first use.
+  mutable std::unique_ptr<std::optional<ValueFacts>[]> ir_inputs_;
+  mutable std::unique_ptr<bool[]> ir_made_;
 };
 
 using Rule = void (*)(InferContext&);
@@ -103,6 +166,8 @@ void add_elementwise_rules(RuleTable& t);
 void add_shape_rules(RuleTable& t);
 void add_nn_rules(RuleTable& t);
 void add_control_rules(RuleTable& t);
+void add_attention_rules(RuleTable& t);
+void add_tensor_op_rules(RuleTable& t);
 
 /// One inference run over a model: the facts known so far, per tensor.
 class Engine {
@@ -111,27 +176,42 @@ class Engine {
 
   Analysis run();
 
-  /// Facts of `t`: inferred, or else declared / given by its constant data
-  /// (computed on first use). Null when nothing is known.
-  const ValueFacts* facts(const ir::Tensor* t);
-  /// Records facts of `t` (a node output or subgraph input), merged with its
-  /// declared type; contradictions become issues at `location`.
-  void assign(const ir::Tensor* t, ValueFacts f, const std::string& location);
-  /// The same, at the location of `cx`'s node (built only for an issue).
-  void assign(const ir::Tensor* t, ValueFacts f, const InferContext& cx);
+  /// The slot of `t` (its facts computed on first look: declared, or given
+  /// by its constant data); TensorSlots::kNone for an absent value.
+  std::uint32_t resolve(const ir::Tensor* t);
+  /// Fact of `t`, or null when nothing is known. Stays valid for the run.
+  const Fact* fact(const ir::Tensor* t);
+  /// Facts of `t` in the IR form, or nullopt when nothing is known.
+  std::optional<ValueFacts> value_facts(const ir::Tensor* t);
+  /// Records facts of `t` (a subgraph input), merged with its declared type;
+  /// contradictions become issues at `location`.
+  void assign(const ir::Tensor* t, const ValueFacts& f, const std::string& location);
 
   /// Infers the nodes of `g` in order (a subgraph sees its enclosing graphs' facts).
   void infer_graph(const ir::Graph& g, const std::string& location);
   void issue(std::string location, std::string message) {
-    issues_.push_back({std::move(location), std::move(message)});
+    analysis_.issues.push_back({std::move(location), std::move(message)});
   }
   bool data_propagation() const { return options_.data_propagation; }
+  Analysis::Store& store() { return *analysis_.store_; }
+
+  /// The compact form of an IR type: tensor dims go to `dims_out` (and
+  /// `f.dims` indexes it); other kinds are kept aside in the store.
+  Fact fact_of_type(const ir::Type& type, std::vector<DimFact>& dims_out);
+  /// The fact of constant data (dims, and contents of small integer
+  /// tensors), in the arena.
+  Fact fact_of_data(const ir::TensorData& data);
 
  private:
+  friend class InferContext;
   void infer_node(const ir::Node& n, const std::string& graph_location);
   void fallback(InferContext& cx);
-  template <typename Location>
-  void assign_at(const ir::Tensor* t, ValueFacts f, const Location& location);
+  void apply_custom(const schema::InferenceFunction& fn, InferContext& cx);
+  /// Stores `f` (dims and values already in the arena) as the fact of `t`,
+  /// merged with its declared type; a contradiction is reported at `where()`.
+  template <typename Where>
+  void commit(const ir::Tensor* t, Fact f, const Where& where);
+  Fact merge_declared(const ir::Type& declared, const Fact& inferred, std::string* message);
 
   /// What a node's (domain, op_type) resolves to: looked up once per pair
   /// (the opsets are the model's, fixed for the run).
@@ -139,6 +219,7 @@ class Engine {
     std::int64_t version = 0;
     const schema::OpSchema* schema = nullptr;
     Rule rule = nullptr;
+    const schema::InferenceFunction* custom = nullptr;  // a custom op's function rule
   };
   struct OpKeyHash {
     std::size_t operator()(const std::pair<std::string_view, std::string_view>& k) const noexcept {
@@ -153,12 +234,24 @@ class Engine {
   InferOptions options_;
   const schema::SchemaRegistry* registry_;
   std::unordered_map<std::string, std::int64_t> opsets_;
-  std::unordered_map<const ir::Tensor*, ValueFacts> facts_;
-  std::unordered_set<const ir::Tensor*> no_facts_;
-  std::vector<InferIssue> issues_;
+  Analysis analysis_;
   // Keys view the nodes' own domain and op_type strings (the model is const
   // and outlives the run).
   std::unordered_map<std::pair<std::string_view, std::string_view>, OpEntry, OpKeyHash> ops_;
+  // A direct-mapped cache in front of the map, keyed by a cheap hash of the
+  // op name; it holds the strings of the node that filled the entry.
+  struct OpCacheSlot {
+    const std::string* op = nullptr;
+    const std::string* domain = nullptr;
+    const OpEntry* entry = nullptr;
+  };
+  std::array<OpCacheSlot, 64> op_cache_{};
+
+  // Stacks shared by the nodes being inferred (see InferContext's bases).
+  std::vector<std::uint32_t> in_slots_;
+  std::vector<PendingOut> outs_;
+  std::vector<DimFact> scratch_;
+  std::vector<DimFact> declared_buf_, merged_buf_;
 };
 
 // ---- helpers shared by the rules
@@ -170,6 +263,7 @@ Shape broadcast(const Shape& a, const Shape& b);
 /// `a` and `b` describe the same dim: the more precise of the two; fails
 /// (returns nullopt) when both are numbers that differ.
 std::optional<Dim> merge_dim(const Dim& a, const Dim& b);
+std::optional<DimFact> merge_dim(const DimFact& a, const DimFact& b);
 
 /// The product of dims when all are numbers.
 std::optional<std::int64_t> dims_product(const Shape& s, std::size_t begin, std::size_t end);
@@ -177,6 +271,17 @@ std::optional<std::int64_t> dims_product(const Shape& s, std::size_t begin, std:
 /// Facts of a constant tensor: its type and, for small integer tensors of
 /// rank <= 1, its values.
 ValueFacts constant_facts(const ir::TensorData& data);
+
+/// FNV-1a: cheaper than std::hash for the short names of ops.
+inline std::size_t short_hash(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  return static_cast<std::size_t>(h ^ (h >> 29));
+}
+
+/// The float contents of input `i` when it is a small constant (an
+/// initializer or a Constant node's value, at most kMaxTrackedValues).
+std::optional<std::vector<float>> const_floats(const InferContext& cx, std::size_t i);
 
 /// The largest tensor whose values are tracked.
 inline constexpr std::uint64_t kMaxTrackedValues = 64;

@@ -1,10 +1,9 @@
-#include "onnxkit/infer/infer.h"
-
 #include <cstring>
 #include <functional>
 
 #include "infer/context.h"
 #include "onnxkit/core/error.h"
+#include "onnxkit/infer/infer.h"
 
 namespace onnxkit::infer {
 namespace detail {
@@ -23,7 +22,8 @@ std::string dims_text(const ir::Type& t) { return ir::type_to_string(t); }
 
 /// Merges `inferred` into `declared` (both of one value). Returns the merged
 /// type, or a message on a contradiction.
-std::variant<ir::Type, std::string> merge_types(const ir::Type& declared, const ir::Type& inferred) {
+std::variant<ir::Type, std::string> merge_types(const ir::Type& declared,
+                                                const ir::Type& inferred) {
   if (declared.kind == Kind::kNone) return inferred;
   if (inferred.kind == Kind::kNone) return declared;
   if (declared.kind != inferred.kind) {
@@ -42,7 +42,8 @@ std::variant<ir::Type, std::string> merge_types(const ir::Type& declared, const 
   ir::Type out = declared;
   if (declared.elem_type == DataType::kUndefined) {
     out.elem_type = inferred.elem_type;
-  } else if (inferred.elem_type != DataType::kUndefined && inferred.elem_type != declared.elem_type) {
+  } else if (inferred.elem_type != DataType::kUndefined &&
+             inferred.elem_type != declared.elem_type) {
     return "inferred element type " + std::string(data_type_name(inferred.elem_type)) +
            " but it is declared as " + dims_text(declared);
   }
@@ -55,7 +56,8 @@ std::variant<ir::Type, std::string> merge_types(const ir::Type& declared, const 
   const Shape& b = inferred.shape->dims;
   if (a.size() != b.size()) {
     return "inferred rank " + std::to_string(b.size()) + " (" + dims_text(inferred) +
-           ") but it is declared with rank " + std::to_string(a.size()) + " (" + dims_text(declared) + ")";
+           ") but it is declared with rank " + std::to_string(a.size()) + " (" +
+           dims_text(declared) + ")";
   }
   for (std::size_t i = 0; i < a.size(); ++i) {
     auto m = merge_dim(a[i], b[i]);
@@ -127,44 +129,71 @@ std::optional<std::int64_t> dims_product(const Shape& s, std::size_t begin, std:
   return p;
 }
 
+namespace {
+
+/// The elements of a small integer tensor of rank <= 1, or false when it is
+/// not one (or its bytes cannot be read).
+bool small_int_values(const ir::TensorData& data, std::vector<std::int64_t>& out) {
+  const bool integer = data.data_type == DataType::kInt64 || data.data_type == DataType::kInt32;
+  if (!integer || data.dims.size() > 1 || data.element_count() > kMaxTrackedValues) return false;
+  const std::uint64_t n = data.element_count();
+  out.clear();
+  if (data.data_type == DataType::kInt64 && data.int64_data.size() == n) {
+    out.assign(data.int64_data.begin(), data.int64_data.end());
+    return true;
+  }
+  if (data.data_type == DataType::kInt32 && data.int32_data.size() == n) {
+    out.assign(data.int32_data.begin(), data.int32_data.end());
+    return true;
+  }
+  Buffer bytes;
+  try {
+    bytes = data.bytes();
+  } catch (const Error&) {
+    return false;
+  }
+  const std::size_t width = data.data_type == DataType::kInt64 ? 8 : 4;
+  if (bytes.size() != n * width) return false;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    if (width == 8) {
+      std::int64_t v;
+      std::memcpy(&v, bytes.bytes().data() + i * 8, 8);
+      out.push_back(v);
+    } else {
+      std::int32_t v;
+      std::memcpy(&v, bytes.bytes().data() + i * 4, 4);
+      out.push_back(v);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 ValueFacts constant_facts(const ir::TensorData& data) {
   ValueFacts f;
   Shape dims;
   dims.reserve(data.dims.size());
   for (std::int64_t d : data.dims) dims.push_back(Dim::of(d));
   f.type = ir::Type::tensor(data.data_type, std::move(dims));
-  const bool integer = data.data_type == DataType::kInt64 || data.data_type == DataType::kInt32;
-  if (!integer || data.dims.size() > 1 || data.element_count() > kMaxTrackedValues) return f;
-  const std::uint64_t n = data.element_count();
+  std::vector<std::int64_t> ints;
+  if (!small_int_values(data, ints)) return f;
   Shape values;
-  values.reserve(n);
-  if (data.data_type == DataType::kInt64 && data.int64_data.size() == n) {
-    for (std::int64_t v : data.int64_data) values.push_back(Dim::of(v));
-  } else if (data.data_type == DataType::kInt32 && data.int32_data.size() == n) {
-    for (std::int32_t v : data.int32_data) values.push_back(Dim::of(v));
-  } else {
-    Buffer bytes;
-    try {
-      bytes = data.bytes();
-    } catch (const Error&) {
-      return f;
-    }
-    const std::size_t width = data.data_type == DataType::kInt64 ? 8 : 4;
-    if (bytes.size() != n * width) return f;
-    for (std::uint64_t i = 0; i < n; ++i) {
-      if (width == 8) {
-        std::int64_t v;
-        std::memcpy(&v, bytes.bytes().data() + i * 8, 8);
-        values.push_back(Dim::of(v));
-      } else {
-        std::int32_t v;
-        std::memcpy(&v, bytes.bytes().data() + i * 4, 4);
-        values.push_back(Dim::of(v));
-      }
-    }
-  }
+  values.reserve(ints.size());
+  for (std::int64_t v : ints) values.push_back(Dim::of(v));
   f.values = std::move(values);
   return f;
+}
+
+std::optional<DimFact> merge_dim(const DimFact& a, const DimFact& b) {
+  if (a.is_value() && b.is_value()) {
+    if (a.value != b.value) return std::nullopt;
+    return a;
+  }
+  if (a.is_value()) return a;
+  if (b.is_value()) return b;
+  if (a.is_symbol()) return a;
+  return b;
 }
 
 // ---------------------------------------------------------------- InferContext
@@ -176,20 +205,156 @@ InferContext::InferContext(Engine& engine, const ir::Node& node, const schema::O
       schema_(schema),
       opset_(opset),
       graph_location_(graph_location),
-      outputs_(node.outputs().size()) {}
+      in_base_(engine.in_slots_.size()),
+      out_base_(engine.outs_.size()),
+      scratch_base_(engine.scratch_.size()) {
+  // Every input's fact is looked up now: while the rule runs, the arena does
+  // not grow, so spans of input dims stay valid.
+  for (const ir::Tensor* t : node.inputs()) engine.in_slots_.push_back(engine.resolve(t));
+  engine.outs_.resize(out_base_ + node.outputs().size());
+}
+
+InferContext::~InferContext() {
+  engine_.in_slots_.resize(in_base_);
+  engine_.outs_.resize(out_base_);
+  engine_.scratch_.resize(scratch_base_);
+}
+
+PendingOut& InferContext::pending(std::size_t i) { return engine_.outs_[out_base_ + i]; }
+const PendingOut& InferContext::pending(std::size_t i) const {
+  return engine_.outs_[out_base_ + i];
+}
 
 bool InferContext::has_input(std::size_t i) const {
   return i < node_.inputs().size() && !node_.inputs()[i]->is_empty();
 }
 
-const ValueFacts* InferContext::input(std::size_t i) const {
-  if (!has_input(i)) return nullptr;
-  return engine_.facts(node_.inputs()[i]);
+const Fact* InferContext::fact(std::size_t i) const {
+  if (i >= node_.inputs().size()) return nullptr;
+  const std::uint32_t slot = engine_.in_slots_[in_base_ + i];
+  if (slot == TensorSlots::kNone) return nullptr;
+  const Fact& f = engine_.store().facts[slot];
+  return f.kind == Kind::kNone ? nullptr : &f;
 }
 
 DataType InferContext::input_elem(std::size_t i) const {
-  const ValueFacts* f = input(i);
-  return f == nullptr ? DataType::kUndefined : f->type.elem_type;
+  const Fact* f = fact(i);
+  return f == nullptr ? DataType::kUndefined : f->elem;
+}
+
+bool InferContext::has_rank(std::size_t i) const {
+  const Fact* f = fact(i);
+  return f != nullptr && f->kind == Kind::kTensor && f->rank >= 0;
+}
+
+std::span<const DimFact> InferContext::dims(std::size_t i) const {
+  const Fact* f = fact(i);
+  if (f == nullptr || f->kind != Kind::kTensor || f->rank < 0) return {};
+  return {engine_.store().dims.data() + f->dims, static_cast<std::size_t>(f->rank)};
+}
+
+std::optional<std::span<const DimFact>> InferContext::values(std::size_t i) const {
+  const Fact* f = fact(i);
+  if (f == nullptr || !f->has_values()) return std::nullopt;
+  return std::span<const DimFact>(engine_.store().dims.data() + f->values,
+                                  static_cast<std::size_t>(f->num_values));
+}
+
+std::optional<std::vector<std::int64_t>> InferContext::input_ints(std::size_t i) const {
+  auto v = values(i);
+  if (!v) return std::nullopt;
+  std::vector<std::int64_t> out;
+  out.reserve(v->size());
+  for (const DimFact& d : *v) {
+    if (!d.is_value()) return std::nullopt;
+    out.push_back(d.value);
+  }
+  return out;
+}
+
+void InferContext::pass_through(std::size_t i, std::size_t j, bool keep_values) {
+  const Fact* f = fact(j);
+  if (f == nullptr || i >= num_outputs() || node_.outputs()[i]->is_empty()) return;
+  PendingOut& p = pending(i);
+  p = PendingOut{*f, true, false, false};
+  if (!keep_values || !engine_.data_propagation()) p.fact.num_values = -1;
+}
+
+void InferContext::set_fact(std::size_t i, const Fact& f) {
+  if (i >= num_outputs() || node_.outputs()[i]->is_empty()) return;
+  pending(i) = PendingOut{f, true, false, false};
+  if (!engine_.data_propagation() || f.num_values > static_cast<std::int32_t>(kMaxTrackedValues)) {
+    pending(i).fact.num_values = -1;
+  }
+}
+
+namespace {
+
+/// Where a span of dims lives: the arena (shared), or copied to the scratch.
+std::uint32_t place_dims(Analysis::Store& st, std::vector<DimFact>& scratch,
+                         std::span<const DimFact> d, bool& in_scratch) {
+  const DimFact* arena = st.dims.data();
+  if (!d.empty() && d.data() >= arena && d.data() < arena + st.dims.size()) {
+    in_scratch = false;
+    return static_cast<std::uint32_t>(d.data() - arena);
+  }
+  in_scratch = true;
+  const auto at = static_cast<std::uint32_t>(scratch.size());
+  scratch.insert(scratch.end(), d.begin(), d.end());
+  return at;
+}
+
+}  // namespace
+
+void InferContext::set_dims(std::size_t i, DataType elem, std::span<const DimFact> d) {
+  if (i >= num_outputs() || node_.outputs()[i]->is_empty()) return;
+  PendingOut& p = pending(i);
+  p = PendingOut{};
+  p.set = true;
+  p.fact.kind = Kind::kTensor;
+  p.fact.elem = elem;
+  p.fact.rank = static_cast<std::int32_t>(d.size());
+  p.fact.dims = place_dims(engine_.store(), engine_.scratch_, d, p.dims_in_scratch);
+}
+
+void InferContext::set_unranked(std::size_t i, DataType elem) {
+  if (i >= num_outputs() || node_.outputs()[i]->is_empty()) return;
+  PendingOut& p = pending(i);
+  p = PendingOut{};
+  p.set = true;
+  p.fact.kind = Kind::kTensor;
+  p.fact.elem = elem;
+}
+
+void InferContext::set_value_facts(std::size_t i, std::span<const DimFact> v) {
+  if (!engine_.data_propagation() || i >= num_outputs() || !pending(i).set) return;
+  if (v.size() > kMaxTrackedValues) return;
+  PendingOut& p = pending(i);
+  p.fact.num_values = static_cast<std::int32_t>(v.size());
+  p.fact.values = place_dims(engine_.store(), engine_.scratch_, v, p.values_in_scratch);
+}
+
+bool InferContext::output_set(std::size_t i) const { return i < num_outputs() && pending(i).set; }
+
+std::string_view InferContext::symbol_name(const DimFact& d) const {
+  return engine_.store().symbols.name(d);
+}
+
+DimFact InferContext::symbol(std::string_view name) const {
+  return engine_.store().symbols.intern(name);
+}
+
+const ValueFacts* InferContext::input(std::size_t i) const {
+  if (i >= num_inputs()) return nullptr;
+  if (!ir_inputs_) {
+    ir_inputs_ = std::make_unique<std::optional<ValueFacts>[]>(num_inputs());
+    ir_made_ = std::make_unique<bool[]>(num_inputs());
+  }
+  if (!ir_made_[i]) {
+    ir_made_[i] = true;
+    if (has_input(i)) ir_inputs_[i] = engine_.value_facts(node_.inputs()[i]);
+  }
+  return ir_inputs_[i] ? &*ir_inputs_[i] : nullptr;
 }
 
 const Shape* InferContext::input_shape(std::size_t i) const {
@@ -203,15 +368,52 @@ const Shape* InferContext::input_values(std::size_t i) const {
   return f == nullptr || !f->values ? nullptr : &*f->values;
 }
 
-std::optional<std::vector<std::int64_t>> InferContext::input_ints(std::size_t i) const {
-  const Shape* v = input_values(i);
-  if (v == nullptr) return std::nullopt;
-  std::vector<std::int64_t> out;
-  for (const Dim& d : *v) {
-    if (!d.is_value()) return std::nullopt;
-    out.push_back(d.value);
+void InferContext::set_output(std::size_t i, const ir::Type& type) {
+  if (i >= num_outputs() || node_.outputs()[i]->is_empty()) return;
+  Analysis::Store& st = engine_.store();
+  PendingOut& p = pending(i);
+  p = PendingOut{};
+  p.set = true;
+  if (type.kind == Kind::kTensor || type.kind == Kind::kSparseTensor) {
+    p.fact.kind = type.kind;
+    p.fact.elem = type.elem_type;
+    if (type.shape) {
+      p.fact.rank = static_cast<std::int32_t>(type.shape->dims.size());
+      p.fact.dims = static_cast<std::uint32_t>(engine_.scratch_.size());
+      p.dims_in_scratch = true;
+      for (const Dim& d : type.shape->dims) engine_.scratch_.push_back(st.dim_fact(d));
+    }
+    return;
   }
-  return out;
+  p.fact.kind = type.kind;
+  p.fact.other = static_cast<std::uint32_t>(st.others.size());
+  st.others.push_back(type);
+}
+
+void InferContext::set_tensor(std::size_t i, DataType elem, const std::optional<Shape>& shape) {
+  if (i >= num_outputs() || node_.outputs()[i]->is_empty()) return;
+  if (!shape) return set_unranked(i, elem);
+  Analysis::Store& st = engine_.store();
+  PendingOut& p = pending(i);
+  p = PendingOut{};
+  p.set = true;
+  p.fact.kind = Kind::kTensor;
+  p.fact.elem = elem;
+  p.fact.rank = static_cast<std::int32_t>(shape->size());
+  p.fact.dims = static_cast<std::uint32_t>(engine_.scratch_.size());
+  p.dims_in_scratch = true;
+  for (const Dim& d : *shape) engine_.scratch_.push_back(st.dim_fact(d));
+}
+
+void InferContext::set_values(std::size_t i, const Shape& values) {
+  if (!engine_.data_propagation() || i >= num_outputs() || !pending(i).set) return;
+  if (values.size() > kMaxTrackedValues) return;
+  Analysis::Store& st = engine_.store();
+  PendingOut& p = pending(i);
+  p.fact.num_values = static_cast<std::int32_t>(values.size());
+  p.fact.values = static_cast<std::uint32_t>(engine_.scratch_.size());
+  p.values_in_scratch = true;
+  for (const Dim& d : values) engine_.scratch_.push_back(st.dim_fact(d));
 }
 
 std::int64_t InferContext::attr_int(std::string_view name, std::int64_t fallback) const {
@@ -226,6 +428,11 @@ std::int64_t InferContext::attr_int(std::string_view name, std::int64_t fallback
 
 float InferContext::attr_float(std::string_view name, float fallback) const {
   if (const ir::Attribute* a = node_.attribute(name)) return a->f;
+  if (schema_ != nullptr) {
+    if (const schema::AttributeSpec* s = schema_->attribute(name)) {
+      if (auto* v = std::get_if<float>(&s->default_value)) return *v;
+    }
+  }
   return fallback;
 }
 
@@ -249,24 +456,9 @@ std::optional<std::vector<std::int64_t>> InferContext::attr_ints(std::string_vie
   return std::nullopt;
 }
 
-void InferContext::set_output(std::size_t i, ir::Type type) {
-  if (i >= outputs_.size() || node_.outputs()[i]->is_empty()) return;
-  if (!outputs_[i]) outputs_[i].emplace();
-  outputs_[i]->type = std::move(type);
-}
-
-void InferContext::set_tensor(std::size_t i, DataType elem, std::optional<Shape> shape) {
-  set_output(i, ir::Type::tensor(elem, std::move(shape)));
-}
-
-void InferContext::set_values(std::size_t i, Shape values) {
-  if (!engine_.data_propagation() || i >= outputs_.size() || !outputs_[i]) return;
-  if (values.size() > kMaxTrackedValues) return;
-  outputs_[i]->values = std::move(values);
-}
-
-ValueFacts* InferContext::output(std::size_t i) {
-  return i < outputs_.size() && outputs_[i] ? &*outputs_[i] : nullptr;
+std::optional<std::vector<float>> InferContext::attr_floats(std::string_view name) const {
+  if (const ir::Attribute* a = node_.attribute(name)) return a->floats;
+  return std::nullopt;
 }
 
 std::int64_t InferContext::axis(std::int64_t a, std::int64_t rank, std::string_view what) const {
@@ -289,49 +481,191 @@ Engine::Engine(const ir::Model& model, const InferOptions& options)
   if (opsets_.empty() && model.ir_version > 0 && model.ir_version < 3) opsets_.emplace("", 1);
 }
 
-const ValueFacts* Engine::facts(const ir::Tensor* t) {
-  if (t == nullptr || t->is_empty()) return nullptr;
-  auto it = facts_.find(t);
-  if (it != facts_.end()) return &it->second;
-  if (no_facts_.count(t) != 0) return nullptr;
-  ValueFacts f;
+Fact Engine::fact_of_type(const ir::Type& type, std::vector<DimFact>& dims_out) {
+  Analysis::Store& st = store();
+  Fact f;
+  f.kind = type.kind;
+  if (type.kind == Kind::kTensor || type.kind == Kind::kSparseTensor) {
+    f.elem = type.elem_type;
+    if (type.shape) {
+      f.rank = static_cast<std::int32_t>(type.shape->dims.size());
+      f.dims = static_cast<std::uint32_t>(dims_out.size());
+      for (const Dim& d : type.shape->dims) dims_out.push_back(st.dim_fact(d));
+    }
+  } else if (type.kind != Kind::kNone) {
+    f.other = static_cast<std::uint32_t>(st.others.size());
+    st.others.push_back(type);
+  }
+  return f;
+}
+
+Fact Engine::fact_of_data(const ir::TensorData& data) {
+  Analysis::Store& st = store();
+  Fact f;
+  f.kind = Kind::kTensor;
+  f.elem = data.data_type;
+  f.rank = static_cast<std::int32_t>(data.dims.size());
+  f.dims = static_cast<std::uint32_t>(st.dims.size());
+  for (std::int64_t d : data.dims) st.dims.push_back(DimFact::of(d));
+  const bool integer = data.data_type == DataType::kInt64 || data.data_type == DataType::kInt32;
+  if (integer && data.dims.size() <= 1 && data.element_count() <= kMaxTrackedValues) {
+    std::vector<std::int64_t> ints;
+    if (small_int_values(data, ints)) {
+      f.num_values = static_cast<std::int32_t>(ints.size());
+      f.values = static_cast<std::uint32_t>(st.dims.size());
+      for (std::int64_t v : ints) st.dims.push_back(DimFact::of(v));
+    }
+  }
+  return f;
+}
+
+std::uint32_t Engine::resolve(const ir::Tensor* t) {
+  if (t == nullptr || t->is_empty()) return TensorSlots::kNone;
+  Analysis::Store& st = store();
+  std::uint32_t slot = st.slots.find(t);
+  if (slot != TensorSlots::kNone) return slot;
+  Fact f;
+  const ir::Type* declared = t->has_info() && t->info().type ? &*t->info().type : nullptr;
   if (const ir::TensorData* data = t->data()) {
-    f = constant_facts(*data);
-    if (const auto& declared = t->info().type) {
-      auto merged = merge_types(*declared, f.type);
-      if (auto* ty = std::get_if<ir::Type>(&merged)) f.type = std::move(*ty);
+    f = fact_of_data(*data);
+    if (declared != nullptr) {
+      std::string message;
+      Fact merged = merge_declared(*declared, f, &message);
+      if (message.empty()) f = merged;
     }
-  } else if (auto type = t->type()) {
-    f.type = std::move(*type);
-  } else {
-    no_facts_.insert(t);
-    return nullptr;
+  } else if (declared != nullptr) {
+    f = fact_of_type(*declared, st.dims);
+  } else if (t->sparse_data() != nullptr) {
+    if (auto type = t->type()) f = fact_of_type(*type, st.dims);
   }
-  return &facts_.emplace(t, std::move(f)).first->second;
+  slot = static_cast<std::uint32_t>(st.facts.size());
+  st.facts.push_back(f);
+  st.slots.insert(t, slot);
+  return slot;
 }
 
-void Engine::assign(const ir::Tensor* t, ValueFacts f, const std::string& location) {
-  assign_at(t, std::move(f), [&]() -> const std::string& { return location; });
+const Fact* Engine::fact(const ir::Tensor* t) {
+  const std::uint32_t slot = resolve(t);
+  if (slot == TensorSlots::kNone) return nullptr;
+  const Fact& f = store().facts[slot];
+  return f.kind == Kind::kNone ? nullptr : &f;
 }
 
-void Engine::assign(const ir::Tensor* t, ValueFacts f, const InferContext& cx) {
-  assign_at(t, std::move(f), [&]() -> const std::string& { return cx.location(); });
+std::optional<ValueFacts> Engine::value_facts(const ir::Tensor* t) {
+  const Fact* f = fact(t);
+  if (f == nullptr) return std::nullopt;
+  ValueFacts out;
+  out.type = analysis_.to_type(*f);
+  if (f->has_values()) {
+    Shape v;
+    for (const DimFact& d : analysis_.values(*f)) v.push_back(analysis_.to_dim(d));
+    out.values = std::move(v);
+  }
+  return out;
 }
 
-template <typename Location>
-void Engine::assign_at(const ir::Tensor* t, ValueFacts f, const Location& location) {
+void Engine::assign(const ir::Tensor* t, const ValueFacts& vf, const std::string& location) {
   if (t == nullptr || t->is_empty()) return;
-  if (const auto& declared = t->info().type) {
-    auto merged = merge_types(*declared, f.type);
-    if (auto* msg = std::get_if<std::string>(&merged)) {
-      issue(location() + " › output '" + t->name() + "'", *msg);
-      f.type = *declared;
-    } else {
-      f.type = std::get<ir::Type>(std::move(merged));
-    }
+  Fact f = fact_of_type(vf.type, store().dims);
+  if (vf.values && data_propagation() && vf.values->size() <= kMaxTrackedValues) {
+    Analysis::Store& st = store();
+    f.num_values = static_cast<std::int32_t>(vf.values->size());
+    f.values = static_cast<std::uint32_t>(st.dims.size());
+    for (const Dim& d : *vf.values) st.dims.push_back(st.dim_fact(d));
   }
-  if (!no_facts_.empty()) no_facts_.erase(t);
-  facts_.insert_or_assign(t, std::move(f));
+  commit(t, f, [&]() -> const std::string& { return location; });
+}
+
+Fact Engine::merge_declared(const ir::Type& declared, const Fact& inferred, std::string* message) {
+  Analysis::Store& st = store();
+  if (declared.kind == Kind::kNone) return inferred;
+  auto declared_fact = [&] {
+    Fact d = fact_of_type(declared, st.dims);
+    d.num_values = inferred.num_values;
+    d.values = inferred.values;
+    return d;
+  };
+  if (inferred.kind == Kind::kNone) return declared_fact();
+  const bool tensors = inferred.is_tensor_kind() && declared.kind == inferred.kind;
+  if (!tensors) {
+    // Sequences, optionals, maps, or kinds that differ: the IR form.
+    const ir::Type inferred_type = analysis_.to_type(inferred);
+    auto merged = merge_types(declared, inferred_type);
+    if (auto* msg = std::get_if<std::string>(&merged)) {
+      *message = std::move(*msg);
+      return declared_fact();
+    }
+    Fact out = fact_of_type(std::get<ir::Type>(merged), st.dims);
+    out.num_values = inferred.num_values;
+    out.values = inferred.values;
+    return out;
+  }
+  declared_buf_.clear();
+  const Fact d = fact_of_type(declared, declared_buf_);
+  Fact out = inferred;
+  auto contradiction = [&](std::string text) {
+    *message = std::move(text);
+    Fact r = d;
+    r.dims = st.append_dims(declared_buf_);
+    r.num_values = inferred.num_values;
+    r.values = inferred.values;
+    return r;
+  };
+  auto text = [&](const Fact& f) { return dims_text(analysis_.to_type(f)); };
+  if (d.elem != DataType::kUndefined) {
+    if (inferred.elem != DataType::kUndefined && inferred.elem != d.elem) {
+      return contradiction("inferred element type " + std::string(data_type_name(inferred.elem)) +
+                           " but it is declared as " + dims_text(declared));
+    }
+    out.elem = d.elem;
+  }
+  if (d.rank < 0) return out;
+  if (inferred.rank < 0) {
+    out.rank = d.rank;
+    out.dims = st.append_dims(declared_buf_);
+    return out;
+  }
+  if (d.rank != inferred.rank) {
+    return contradiction("inferred rank " + std::to_string(inferred.rank) + " (" + text(inferred) +
+                         ") but it is declared with rank " + std::to_string(d.rank) + " (" +
+                         dims_text(declared) + ")");
+  }
+  const auto rank = static_cast<std::size_t>(d.rank);
+  merged_buf_.resize(rank);
+  bool same = true;
+  for (std::size_t i = 0; i < rank; ++i) {
+    const DimFact a = declared_buf_[i];
+    const DimFact b = st.dims[inferred.dims + i];
+    auto m = merge_dim(a, b);
+    if (!m) {
+      return contradiction("inferred " + text(inferred) + " but it is declared as " +
+                           dims_text(declared) + " (dim " + std::to_string(i) + ")");
+    }
+    // A declared symbol stays (N is more telling than a number only when the
+    // number is unknown); a number from inference fills an unknown or symbolic dim.
+    merged_buf_[i] = a.is_value() ? a : *m;
+    same = same && merged_buf_[i] == b;
+  }
+  if (!same) out.dims = st.append_dims(merged_buf_);
+  return out;
+}
+
+template <typename Where>
+void Engine::commit(const ir::Tensor* t, Fact f, const Where& where) {
+  if (t == nullptr || t->is_empty()) return;
+  if (t->has_info() && t->info().type) {
+    std::string message;
+    f = merge_declared(*t->info().type, f, &message);
+    if (!message.empty()) issue(where() + " › output '" + t->name() + "'", std::move(message));
+  }
+  Analysis::Store& st = store();
+  const std::uint32_t slot = st.slots.find(t);
+  if (slot != TensorSlots::kNone) {
+    st.facts[slot] = f;
+  } else {
+    st.slots.insert(t, static_cast<std::uint32_t>(st.facts.size()));
+    st.facts.push_back(f);
+  }
 }
 
 void Engine::infer_graph(const ir::Graph& g, const std::string& location) {
@@ -339,21 +673,53 @@ void Engine::infer_graph(const ir::Graph& g, const std::string& location) {
 }
 
 const Engine::OpEntry& Engine::op_entry(const ir::Node& n) {
+  OpCacheSlot& slot = op_cache_[(short_hash(n.op_type()) + n.domain().size()) % op_cache_.size()];
+  if (slot.entry != nullptr && *slot.op == n.op_type() && *slot.domain == n.domain())
+    return *slot.entry;
   const std::pair<std::string_view, std::string_view> key(n.domain(), n.op_type());
   auto cached = ops_.find(key);
-  if (cached != ops_.end()) return cached->second;
-  OpEntry e;
-  const std::string domain(schema::canonical_domain(n.domain()));
-  auto opset = opsets_.find(domain);
-  e.version = opset == opsets_.end() ? 0 : opset->second;
-  e.schema = e.version > 0 ? registry_->find(domain, n.op_type(), e.version) : nullptr;
-  if (e.schema != nullptr && !e.schema->inference.empty()) {
-    const auto& table = rule_table().rules;
-    auto it = table.find(e.schema->inference);
-    if (it == table.end() && domain.empty()) it = table.find(n.op_type());
-    if (it != table.end()) e.rule = it->second;
+  if (cached == ops_.end()) {
+    OpEntry e;
+    const std::string domain(schema::canonical_domain(n.domain()));
+    auto opset = opsets_.find(domain);
+    e.version = opset == opsets_.end() ? 0 : opset->second;
+    e.schema = e.version > 0 ? registry_->find(domain, n.op_type(), e.version) : nullptr;
+    if (e.schema != nullptr && !e.schema->inference.empty()) {
+      const auto& table = rule_table().rules;
+      auto it = table.find(e.schema->inference);
+      if (it == table.end() && domain.empty()) it = table.find(n.op_type());
+      if (it != table.end()) {
+        e.rule = it->second;
+      } else {
+        e.custom = registry_->inference_function(e.schema->inference);
+      }
+    }
+    cached = ops_.emplace(key, e).first;
   }
-  return ops_.emplace(key, e).first->second;
+  slot = OpCacheSlot{&n.op_type(), &n.domain(), &cached->second};
+  return cached->second;
+}
+
+// A custom op's function rule sees plain types, so it needs nothing of the
+// engine's internals; its errors become issues like a built-in rule's.
+void Engine::apply_custom(const schema::InferenceFunction& fn, InferContext& cx) {
+  std::vector<ir::Type> inputs(cx.num_inputs());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (const ValueFacts* f = cx.input(i)) inputs[i] = f->type;
+  }
+  std::vector<ir::Type> outputs;
+  try {
+    outputs = fn(cx.node(), inputs);
+  } catch (const Error& e) {
+    throw RuleError{e.message()};
+  } catch (const std::exception& e) {
+    throw RuleError{std::string("inference function failed: ") + e.what()};
+  }
+  for (std::size_t i = 0; i < outputs.size() && i < cx.num_outputs(); ++i) {
+    if (outputs[i].kind != ir::Type::Kind::kNone && !cx.node().outputs()[i]->is_empty()) {
+      cx.set_output(i, std::move(outputs[i]));
+    }
+  }
 }
 
 void Engine::infer_node(const ir::Node& n, const std::string& graph_location) {
@@ -362,12 +728,24 @@ void Engine::infer_node(const ir::Node& n, const std::string& graph_location) {
   InferContext cx(*this, n, s, op.version, graph_location);
   try {
     if (op.rule != nullptr) op.rule(cx);
+    if (op.custom != nullptr) apply_custom(*op.custom, cx);
   } catch (const RuleError& e) {
     issue(cx.location(), e.message);
   }
   if (s != nullptr) fallback(cx);
+  Analysis::Store& st = store();
   for (std::size_t i = 0; i < n.outputs().size(); ++i) {
-    if (cx.outputs_[i]) assign(n.outputs()[i], std::move(*cx.outputs_[i]), cx);
+    const PendingOut& p = cx.pending(i);
+    if (!p.set) continue;
+    Fact f = p.fact;
+    if (p.dims_in_scratch && f.rank >= 0) {
+      f.dims = st.append_dims({scratch_.data() + f.dims, static_cast<std::size_t>(f.rank)});
+    }
+    if (p.values_in_scratch && f.num_values >= 0) {
+      f.values =
+          st.append_dims({scratch_.data() + f.values, static_cast<std::size_t>(f.num_values)});
+    }
+    commit(n.outputs()[i], f, [&]() -> const std::string& { return cx.location(); });
   }
 }
 
@@ -383,11 +761,11 @@ void Engine::fallback(InferContext& cx) {
     return nullptr;
   };
   for (std::size_t i = 0; i < n.outputs().size(); ++i) {
-    if (cx.outputs_[i] || n.outputs()[i]->is_empty()) continue;
+    if (cx.output_set(i) || n.outputs()[i]->is_empty()) continue;
     const schema::FormalParameter* f = formal(s.outputs, i);
     if (f == nullptr) continue;
     if (auto elem = tensor_elem_of(f->type)) {
-      cx.set_tensor(i, *elem, std::nullopt);
+      cx.set_unranked(i, *elem);
       continue;
     }
     const schema::TypeConstraint* tc = s.type_constraint(f->type);
@@ -399,31 +777,102 @@ void Engine::fallback(InferContext& cx) {
       const schema::FormalParameter* fi = formal(s.inputs, j);
       if (fi == nullptr || fi->type != f->type) continue;
       if (fi->option == schema::FormalOption::kVariadic && !fi->homogeneous) continue;
-      const ValueFacts* in = cx.input(j);
-      if (in == nullptr || in->type.kind == Kind::kNone) continue;
-      ir::Type t = in->type;
-      if (t.kind == Kind::kTensor) t.shape.reset();
-      cx.set_output(i, std::move(t));
+      const Fact* in = cx.fact(j);
+      if (in == nullptr) continue;
+      Fact out = *in;
+      out.num_values = -1;
+      if (out.is_tensor_kind()) out.rank = -1;
+      cx.set_fact(i, out);
       done = true;
     }
     if (!done && tc->allowed.size() == 1) {
-      if (auto elem = tensor_elem_of(tc->allowed[0])) cx.set_tensor(i, *elem, std::nullopt);
+      if (auto elem = tensor_elem_of(tc->allowed[0])) cx.set_unranked(i, *elem);
     }
   }
 }
 
 Analysis Engine::run() {
   if (model_.graph != nullptr) {
-    facts_.reserve(model_.graph->owned_tensors().size());
+    store().slots.reserve(model_.graph->owned_tensors().size());
     infer_graph(*model_.graph, model_.graph->describe());
   }
-  Analysis a;
-  a.facts = std::move(facts_);
-  a.issues = std::move(issues_);
-  return a;
+  return std::move(analysis_);
 }
 
 }  // namespace detail
+
+// ---------------------------------------------------------------- Analysis
+
+Analysis::Analysis() : store_(std::make_unique<Store>()) {}
+Analysis::~Analysis() = default;
+Analysis::Analysis(Analysis&&) noexcept = default;
+Analysis& Analysis::operator=(Analysis&&) noexcept = default;
+
+const Fact* Analysis::fact(const ir::Tensor* t) const {
+  if (t == nullptr || !store_) return nullptr;
+  const std::uint32_t slot = store_->slots.find(t);
+  if (slot == detail::TensorSlots::kNone) return nullptr;
+  const Fact& f = store_->facts[slot];
+  return f.kind == ir::Type::Kind::kNone ? nullptr : &f;
+}
+
+std::span<const DimFact> Analysis::dims(const Fact& f) const {
+  if (!f.is_tensor_kind() || f.rank < 0) return {};
+  return {store_->dims.data() + f.dims, static_cast<std::size_t>(f.rank)};
+}
+
+std::span<const DimFact> Analysis::values(const Fact& f) const {
+  if (f.num_values < 0) return {};
+  return {store_->dims.data() + f.values, static_cast<std::size_t>(f.num_values)};
+}
+
+std::string_view Analysis::symbol(const DimFact& d) const { return store_->symbols.name(d); }
+
+Dim Analysis::to_dim(const DimFact& d) const {
+  if (d.is_value()) return Dim::of(d.value);
+  if (d.is_symbol()) return Dim::named(std::string(symbol(d)));
+  return Dim::unknown();
+}
+
+ir::Type Analysis::to_type(const Fact& f, const ir::Type* into) const {
+  using Kind = ir::Type::Kind;
+  if (f.kind == Kind::kNone) return ir::Type{};
+  if (!f.is_tensor_kind()) return store_->others[f.other];
+  ir::Type out;
+  if (into != nullptr && into->kind == f.kind) {
+    out = *into;
+  } else {
+    out.kind = f.kind;
+  }
+  out.elem_type = f.elem;
+  if (f.rank < 0) {
+    out.shape.reset();
+    return out;
+  }
+  const auto rank = static_cast<std::size_t>(f.rank);
+  if (!out.shape || out.shape->dims.size() != rank) {
+    out.shape.emplace();
+    out.shape->dims.resize(rank);
+  }
+  for (std::size_t i = 0; i < rank; ++i) {
+    Dim& d = out.shape->dims[i];
+    const Dim fresh = to_dim(store_->dims[f.dims + i]);
+    d.kind = fresh.kind;
+    d.value = fresh.value;
+    d.param = fresh.param;
+  }
+  return out;
+}
+
+const ir::Type* Analysis::type(const ir::Tensor* t) const {
+  const Fact* f = fact(t);
+  if (f == nullptr) return nullptr;
+  auto it = store_->materialized.find(t);
+  if (it == store_->materialized.end()) it = store_->materialized.emplace(t, to_type(*f)).first;
+  return &it->second;
+}
+
+std::size_t Analysis::size() const { return store_ ? store_->facts.size() : 0; }
 
 Analysis analyze(const ir::Model& model, const InferOptions& options) {
   return detail::Engine(model, options).run();
@@ -500,7 +949,8 @@ bool same_text(const ir::Type& a, const ir::Type& b) {
     case K::kSequence:
     case K::kOptional:
     case K::kMap:
-      if (a.kind == K::kMap && data_type_name(a.key_type) != data_type_name(b.key_type)) return false;
+      if (a.kind == K::kMap && data_type_name(a.key_type) != data_type_name(b.key_type))
+        return false;
       if (!a.elem || !b.elem) {
         if (!a.elem && !b.elem) return true;
         return ir::type_to_string(a) == ir::type_to_string(b);
@@ -518,7 +968,8 @@ bool same_type(const std::optional<ir::Type>& a, const ir::Type& b) {
   if (!a) return false;
   // Empty dim names or commas inside them can make different dim lists print
   // alike: compare the text then.
-  if (has_comma_param(*a) || has_comma_param(b)) return ir::type_to_string(*a) == ir::type_to_string(b);
+  if (has_comma_param(*a) || has_comma_param(b))
+    return ir::type_to_string(*a) == ir::type_to_string(b);
   return same_text(*a, b);
 }
 
@@ -540,7 +991,9 @@ class TensorSet {
     ++size_;
     return true;
   }
-  bool contains(const ir::Tensor* t) const { return *const_cast<TensorSet*>(this)->probe(t) != nullptr; }
+  bool contains(const ir::Tensor* t) const {
+    return *const_cast<TensorSet*>(this)->probe(t) != nullptr;
+  }
 
  private:
   const ir::Tensor** probe(const ir::Tensor* t) {
@@ -564,7 +1017,30 @@ class TensorSet {
   std::size_t size_ = 0;
 };
 
-void write_graph(ir::Graph& g, Analysis& a, std::size_t& counter, InferReport& report) {
+/// `f` is exactly `declared` (so it prints the same): element type, rank and
+/// every dim; false whenever unsure. Unknown dims never match (they get names).
+bool fact_is(const Analysis& a, const Fact& f, const std::optional<ir::Type>& declared) {
+  if (!declared || declared->kind != f.kind || !f.is_tensor_kind()) return false;
+  if (declared->elem_type != f.elem) return false;
+  if (f.rank < 0 || !declared->shape) return false;
+  const Shape& d = declared->shape->dims;
+  const std::span<const DimFact> dims = a.dims(f);
+  if (d.size() != dims.size()) return false;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    const DimFact& x = dims[i];
+    if (x.is_value()) {
+      if (!d[i].is_value() || d[i].value != x.value) return false;
+    } else if (x.is_symbol()) {
+      if (!d[i].is_param() || d[i].param != a.symbol(x)) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+void write_graph(ir::Graph& g, const Analysis& a, std::size_t& counter, InferReport& report,
+                 TensorSet& written) {
   TensorSet listed(g.value_info().size() + g.nodes().size());
   for (const ir::Tensor* t : g.value_info()) listed.insert(t);
   TensorSet outputs(g.outputs().size());
@@ -572,23 +1048,24 @@ void write_graph(ir::Graph& g, Analysis& a, std::size_t& counter, InferReport& r
   for (const auto& n : g.nodes()) {
     for (ir::Tensor* t : n->outputs()) {
       if (t->is_empty()) continue;
-      auto it = a.facts.find(t);
-      if (it == a.facts.end()) continue;
-      ir::Type& type = it->second.type;
-      if (type.kind == ir::Type::Kind::kNone) continue;
-      if (type.kind == ir::Type::Kind::kTensor && type.elem_type == DataType::kUndefined) continue;
-      // The analysis is ours: its types are moved into the model, not copied.
-      // (Names for unknown dims are numbered in node order, as before.)
-      if (has_unknown_dims(type)) name_unknown_dims(type, counter);
-      if (!same_type(t->info().type, type)) {
-        t->info().type = std::move(type);
-        // A tensor listed twice (two producers) finds its facts gone.
-        a.facts.erase(it);
-        ++report.values_typed;
+      const Fact* f = a.fact(t);
+      if (f == nullptr) continue;
+      if (f->is_tensor_kind() && f->elem == DataType::kUndefined) continue;
+      // A tensor with two producers is written once.
+      if (t->producers().size() > 1 && !written.insert(t)) continue;
+      const std::optional<ir::Type>& declared = t->info().type;
+      if (!fact_is(a, *f, declared)) {
+        ir::Type type = a.to_type(*f, declared ? &*declared : nullptr);
+        // Names for unknown dims are numbered in node order.
+        if (has_unknown_dims(type)) name_unknown_dims(type, counter);
+        if (!same_type(declared, type)) {
+          t->info().type = std::move(type);
+          ++report.values_typed;
+        }
       }
       if (!outputs.contains(t) && listed.insert(t)) g.value_info().push_back(t);
     }
-    for (ir::Graph* sub : n->subgraphs()) write_graph(*sub, a, counter, report);
+    for (ir::Graph* sub : n->subgraphs()) write_graph(*sub, a, counter, report, written);
   }
 }
 
@@ -598,7 +1075,8 @@ InferReport infer_shapes(ir::Model& model, const InferOptions& options) {
   InferReport report;
   Analysis a = analyze(model, options);
   std::size_t counter = 0;
-  if (model.graph != nullptr) write_graph(*model.graph, a, counter, report);
+  TensorSet written(16);
+  if (model.graph != nullptr) write_graph(*model.graph, a, counter, report, written);
   report.issues = std::move(a.issues);
   return report;
 }

@@ -40,10 +40,14 @@ void if_rule(InferContext& cx) {
   e.infer_graph(*then_g, body_location(cx, "then_branch", *then_g));
   e.infer_graph(*else_g, body_location(cx, "else_branch", *else_g));
   for (std::size_t i = 0; i < cx.num_outputs(); ++i) {
-    const ValueFacts* a = i < then_g->outputs().size() ? e.facts(then_g->outputs()[i]) : nullptr;
-    const ValueFacts* b = i < else_g->outputs().size() ? e.facts(else_g->outputs()[i]) : nullptr;
-    if (a != nullptr && b != nullptr) cx.set_output(i, join(a->type, b->type));
-    else if (a != nullptr || b != nullptr) cx.set_output(i, (a != nullptr ? a : b)->type);
+    const auto a =
+        i < then_g->outputs().size() ? e.value_facts(then_g->outputs()[i]) : std::nullopt;
+    const auto b =
+        i < else_g->outputs().size() ? e.value_facts(else_g->outputs()[i]) : std::nullopt;
+    if (a && b)
+      cx.set_output(i, join(a->type, b->type));
+    else if (a || b)
+      cx.set_output(i, (a ? *a : *b).type);
   }
 }
 
@@ -66,8 +70,10 @@ void loop_rule(InferContext& cx) {
   const std::string loc = body_location(cx, "body", *body);
   // Body inputs: iteration number, condition, then the loop-carried values.
   const auto& ins = body->inputs();
-  if (ins.size() >= 1) e.assign(ins[0], ValueFacts{ir::Type::tensor(DataType::kInt64, Shape{}), {}}, loc);
-  if (ins.size() >= 2) e.assign(ins[1], ValueFacts{ir::Type::tensor(DataType::kBool, Shape{}), {}}, loc);
+  if (ins.size() >= 1)
+    e.assign(ins[0], ValueFacts{ir::Type::tensor(DataType::kInt64, Shape{}), {}}, loc);
+  if (ins.size() >= 2)
+    e.assign(ins[1], ValueFacts{ir::Type::tensor(DataType::kBool, Shape{}), {}}, loc);
   const std::size_t carried = cx.num_inputs() >= 2 ? cx.num_inputs() - 2 : 0;
   for (std::size_t i = 0; i < carried && i + 2 < ins.size(); ++i) {
     if (const ValueFacts* f = cx.input(i + 2)) {
@@ -77,7 +83,7 @@ void loop_rule(InferContext& cx) {
       if (g.type.kind == ir::Type::Kind::kTensor && g.type.shape) {
         for (Dim& d : g.type.shape->dims) d = Dim::unknown();
       }
-      if (!ins[i + 2]->info().type) e.assign(ins[i + 2], std::move(g), loc);
+      if (!ins[i + 2]->info().type) e.assign(ins[i + 2], g, loc);
     }
   }
   e.infer_graph(*body, loc);
@@ -85,8 +91,8 @@ void loop_rule(InferContext& cx) {
   for (std::size_t i = 0; i < cx.num_outputs(); ++i) {
     const std::size_t bi = i + 1;  // body output 0 is the condition
     if (bi >= outs.size()) break;
-    const ValueFacts* f = e.facts(outs[bi]);
-    if (f == nullptr) continue;
+    const auto f = e.value_facts(outs[bi]);
+    if (!f) continue;
     if (i < carried) {
       ir::Type t = f->type;
       if (const ValueFacts* init = cx.input(i + 2); init != nullptr && init->type.kind == t.kind) {
@@ -115,15 +121,17 @@ void scan_rule(InferContext& cx) {
       e.assign(ins[i], ValueFacts{f->type, {}}, loc);
     } else {
       e.assign(ins[i], ValueFacts{with_leading(f->type, std::nullopt), {}}, loc);
-      if (!seq_len && f->type.shape && !f->type.shape->dims.empty()) seq_len = f->type.shape->dims[0];
+      if (!seq_len && f->type.shape && !f->type.shape->dims.empty())
+        seq_len = f->type.shape->dims[0];
     }
   }
   e.infer_graph(*body, loc);
   const auto& outs = body->outputs();
   for (std::size_t i = 0; i < cx.num_outputs() && i < outs.size(); ++i) {
-    const ValueFacts* f = e.facts(outs[i]);
-    if (f == nullptr) continue;
-    cx.set_output(i, i < n_state ? f->type : with_leading(f->type, seq_len ? *seq_len : Dim::unknown()));
+    const auto f = e.value_facts(outs[i]);
+    if (!f) continue;
+    cx.set_output(
+        i, i < n_state ? f->type : with_leading(f->type, seq_len ? *seq_len : Dim::unknown()));
   }
 }
 
@@ -174,6 +182,8 @@ const RuleTable& rule_table() {
     add_shape_rules(t);
     add_nn_rules(t);
     add_control_rules(t);
+    add_attention_rules(t);
+    add_tensor_op_rules(t);
     return t;
   }();
   return table;

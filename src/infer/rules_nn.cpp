@@ -14,7 +14,8 @@ void conv_pool(InferContext& cx, bool has_weights) {
   const Shape* w = has_weights ? cx.input_shape(1) : nullptr;
   const DataType elem = cx.node().op_type() == "ConvInteger" ? DataType::kInt32 : cx.input_elem(0);
   if (x == nullptr) return cx.set_tensor(0, elem, std::nullopt);
-  if (x->size() < 3) cx.fail("input has rank " + std::to_string(x->size()) + "; at least 3 is needed");
+  if (x->size() < 3)
+    cx.fail("input has rank " + std::to_string(x->size()) + "; at least 3 is needed");
   const std::size_t spatial = x->size() - 2;
   if (w != nullptr && w->size() != x->size()) {
     cx.fail("rank mismatch: input has rank " + std::to_string(x->size()) + ", weights rank " +
@@ -24,12 +25,15 @@ void conv_pool(InferContext& cx, bool has_weights) {
   if (auto k = cx.attr_ints("kernel_shape"); k && !k->empty()) {
     kernel = *k;
   } else if (w != nullptr) {
-    for (std::size_t i = 2; i < w->size(); ++i) kernel.push_back((*w)[i].is_value() ? (*w)[i].value : -1);
+    for (std::size_t i = 2; i < w->size(); ++i)
+      kernel.push_back((*w)[i].is_value() ? (*w)[i].value : -1);
   }
   auto ints = [&](std::string_view name, std::size_t n, std::int64_t fill) {
     auto v = cx.attr_ints(name);
     if (!v || v->empty()) return std::vector<std::int64_t>(n, fill);
-    if (v->size() != n) cx.fail(std::string(name) + " has " + std::to_string(v->size()) + " values, " + std::to_string(n) + " needed");
+    if (v->size() != n)
+      cx.fail(std::string(name) + " has " + std::to_string(v->size()) + " values, " +
+              std::to_string(n) + " needed");
     return *v;
   };
   const auto strides = ints("strides", spatial, 1);
@@ -57,7 +61,9 @@ void conv_pool(InferContext& cx, bool has_weights) {
       o = (in.value - k) / strides[i] + 1;
     } else {
       const std::int64_t span = in.value + pads[i] + pads[i + spatial] - k;
-      o = ceil_mode ? static_cast<std::int64_t>(std::ceil(static_cast<double>(span) / static_cast<double>(strides[i]))) + 1
+      o = ceil_mode ? static_cast<std::int64_t>(
+                          std::ceil(static_cast<double>(span) / static_cast<double>(strides[i]))) +
+                          1
                     : span / strides[i] + 1;
       if (ceil_mode && (o - 1) * strides[i] >= in.value + pads[i]) --o;
     }
@@ -82,7 +88,8 @@ void global_pool_rule(InferContext& cx) {
 void matmul_rule(InferContext& cx) {
   const Shape* a = cx.input_shape(0);
   const Shape* b = cx.input_shape(1);
-  const DataType elem = cx.node().op_type() == "MatMulInteger" ? DataType::kInt32 : cx.input_elem(0);
+  const DataType elem =
+      cx.node().op_type() == "MatMulInteger" ? DataType::kInt32 : cx.input_elem(0);
   if (a == nullptr || b == nullptr) return cx.set_tensor(0, elem, std::nullopt);
   if (a->empty() || b->empty()) cx.fail("MatMul inputs cannot be scalars");
   Shape sa = *a, sb = *b;
@@ -110,31 +117,18 @@ void gemm_rule(InferContext& cx) {
   cx.set_tensor(0, cx.input_elem(0), Shape{(*a)[ta ? 1 : 0], (*b)[tb ? 0 : 1]});
 }
 
-void resize_rule(InferContext& cx) {
-  const Shape* x = cx.input_shape(0);
-  if (x == nullptr) return cx.set_tensor(0, cx.input_elem(0), std::nullopt);
-  const std::size_t sizes_input = cx.opset() >= 11 ? 3 : 99;
-  if (auto sizes = cx.input_ints(sizes_input); sizes && sizes->size() == x->size()) {
-    Shape out;
-    for (std::int64_t s : *sizes) out.push_back(Dim::of(s));
-    return cx.set_tensor(0, cx.input_elem(0), out);
-  }
-  Shape out(x->size(), Dim::unknown());
-  // Scales are floats: not tracked; keep the rank.
-  cx.set_tensor(0, cx.input_elem(0), out);
-}
-
 }  // namespace
 
 void add_nn_rules(RuleTable& t) {
   t.add("Conv", conv_rule);
   t.add("ConvInteger", conv_rule);
+  t.add("DeformConv", conv_rule);  // X and W as Conv's; offsets and mask do not change the shape
   for (const char* op : {"MaxPool", "AveragePool", "LpPool"}) t.add(op, pool_rule);
-  for (const char* op : {"GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"}) t.add(op, global_pool_rule);
+  for (const char* op : {"GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"})
+    t.add(op, global_pool_rule);
   t.add("MatMul", matmul_rule);
   t.add("MatMulInteger", matmul_rule);
   t.add("Gemm", gemm_rule);
-  t.add("Resize", resize_rule);
 }
 
 }  // namespace onnxkit::infer::detail

@@ -3,6 +3,7 @@
 // Constant), with small-value propagation through them.
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "infer/context.h"
@@ -31,7 +32,8 @@ void shape_rule(InferContext& cx) {
   }
   const auto rank = static_cast<std::int64_t>(s->size());
   std::int64_t start = cx.opset() >= 15 ? cx.attr_int("start", 0) : 0;
-  std::int64_t end = cx.opset() >= 15 && cx.attr("end") != nullptr ? cx.attr_int("end", rank) : rank;
+  std::int64_t end =
+      cx.opset() >= 15 && cx.attr("end") != nullptr ? cx.attr_int("end", rank) : rank;
   if (start < 0) start += rank;
   if (end < 0) end += rank;
   start = std::clamp<std::int64_t>(start, 0, rank);
@@ -52,9 +54,8 @@ void constant_rule(InferContext& cx) {
   const ir::Node& n = cx.node();
   for (const ir::Attribute& a : n.attributes()) {
     if (a.name == "value" && a.t) {
-      ValueFacts f = constant_facts(*a.t);
-      cx.set_output(0, f.type);
-      if (f.values) cx.set_values(0, *f.values);
+      // Constant has no inputs: its dims may go straight to the arena.
+      cx.set_fact(0, cx.engine().fact_of_data(*a.t));
       return;
     }
     if (a.name == "sparse_value" && a.sparse_tensor) {
@@ -74,21 +75,35 @@ void constant_rule(InferContext& cx) {
     }
     if (a.name == "value_float") return cx.set_tensor(0, DataType::kFloat, Shape{});
     if (a.name == "value_floats") {
-      return cx.set_tensor(0, DataType::kFloat, Shape{Dim::of(static_cast<std::int64_t>(a.floats.size()))});
+      return cx.set_tensor(0, DataType::kFloat,
+                           Shape{Dim::of(static_cast<std::int64_t>(a.floats.size()))});
     }
     if (a.name == "value_string") return cx.set_tensor(0, DataType::kString, Shape{});
     if (a.name == "value_strings") {
-      return cx.set_tensor(0, DataType::kString, Shape{Dim::of(static_cast<std::int64_t>(a.strings.size()))});
+      return cx.set_tensor(0, DataType::kString,
+                           Shape{Dim::of(static_cast<std::int64_t>(a.strings.size()))});
     }
   }
 }
 
 void constant_of_shape_rule(InferContext& cx) {
   DataType elem = DataType::kFloat;
-  if (const ir::Attribute* v = cx.attr("value"); v != nullptr && v->t) elem = v->t->data_type;
+  const ir::TensorData* fill = nullptr;
+  if (const ir::Attribute* v = cx.attr("value"); v != nullptr && v->t) {
+    elem = v->t->data_type;
+    fill = v->t.get();
+  }
   const Shape* values = cx.input_values(0);
   if (values != nullptr) {
     cx.set_tensor(0, elem, *values);
+    // A 1-D tensor of a repeated integer (exported graphs build shapes so).
+    if (fill != nullptr && values->size() == 1 && (*values)[0].is_value() &&
+        static_cast<std::uint64_t>((*values)[0].value) <= kMaxTrackedValues) {
+      const ValueFacts f = constant_facts(*fill);
+      if (f.values && f.values->size() == 1) {
+        cx.set_values(0, Shape(static_cast<std::size_t>((*values)[0].value), (*f.values)[0]));
+      }
+    }
     return;
   }
   const Shape* s = cx.input_shape(0);
@@ -121,8 +136,8 @@ void reshape_rule(InferContext& cx) {
       if (in != nullptr && i < in->size()) {
         out[i] = (*in)[i];
       } else if (in != nullptr) {
-        cx.fail("shape entry " + std::to_string(i) + " is 0 (copy the input dim) but the input has rank " +
-                std::to_string(in->size()));
+        cx.fail("shape entry " + std::to_string(i) +
+                " is 0 (copy the input dim) but the input has rank " + std::to_string(in->size()));
       } else {
         out[i] = Dim::unknown();
       }
@@ -142,7 +157,10 @@ void reshape_rule(InferContext& cx) {
       bool all = true;
       for (std::size_t i = 0; i < out.size(); ++i) {
         if (static_cast<int>(i) == minus_one) continue;
-        if (!out[i].is_value()) all = false; else known *= out[i].value;
+        if (!out[i].is_value())
+          all = false;
+        else
+          known *= out[i].value;
       }
       if (total && all && known != 0) {
         if (*total % known != 0) {
@@ -184,7 +202,8 @@ void reshape_rule(InferContext& cx) {
 
 void flatten_rule(InferContext& cx) {
   const Shape* in = cx.input_shape(0);
-  if (in == nullptr) return cx.set_tensor(0, cx.input_elem(0), Shape{Dim::unknown(), Dim::unknown()});
+  if (in == nullptr)
+    return cx.set_tensor(0, cx.input_elem(0), Shape{Dim::unknown(), Dim::unknown()});
   const auto rank = static_cast<std::int64_t>(in->size());
   std::int64_t axis = cx.attr_int("axis", 1);
   if (axis < 0) axis += rank;
@@ -195,8 +214,9 @@ void flatten_rule(InferContext& cx) {
     return p ? Dim::of(*p) : Dim::unknown();
   };
   const auto a = static_cast<std::size_t>(axis);
-  cx.set_tensor(0, cx.input_elem(0), Shape{a == 0 ? Dim::of(1) : dim(0, a),
-                                           a == in->size() ? Dim::of(1) : dim(a, in->size())});
+  cx.set_tensor(
+      0, cx.input_elem(0),
+      Shape{a == 0 ? Dim::of(1) : dim(0, a), a == in->size() ? Dim::of(1) : dim(a, in->size())});
 }
 
 void transpose_rule(InferContext& cx) {
@@ -213,7 +233,9 @@ void transpose_rule(InferContext& cx) {
             std::to_string(in->size()));
   }
   Shape out;
-  for (std::int64_t p : perm) out.push_back((*in)[static_cast<std::size_t>(cx.axis(p, static_cast<std::int64_t>(in->size()), "perm entry"))]);
+  for (std::int64_t p : perm)
+    out.push_back((*in)[static_cast<std::size_t>(
+        cx.axis(p, static_cast<std::int64_t>(in->size()), "perm entry"))]);
   cx.set_tensor(0, cx.input_elem(0), out);
 }
 
@@ -239,7 +261,8 @@ void squeeze_rule(InferContext& cx) {
     for (std::int64_t a : *axes) {
       const auto i = static_cast<std::size_t>(cx.axis(a, rank));
       if ((*in)[i].is_value() && (*in)[i].value != 1) {
-        cx.fail("cannot squeeze axis " + std::to_string(a) + " of size " + std::to_string((*in)[i].value));
+        cx.fail("cannot squeeze axis " + std::to_string(a) + " of size " +
+                std::to_string((*in)[i].value));
       }
       drop[i] = true;
     }
@@ -289,8 +312,8 @@ void concat_rule(InferContext& cx) {
       continue;
     }
     if (out->size() != s->size()) {
-      cx.fail("input " + std::to_string(i) + " has rank " + std::to_string(s->size()) + ", input 0 rank " +
-              std::to_string(out->size()));
+      cx.fail("input " + std::to_string(i) + " has rank " + std::to_string(s->size()) +
+              ", input 0 rank " + std::to_string(out->size()));
     }
     for (std::size_t d = 0; d < s->size(); ++d) {
       Dim& o = (*out)[d];
@@ -299,7 +322,9 @@ void concat_rule(InferContext& cx) {
         o = o.is_value() && x.is_value() ? Dim::of(o.value + x.value) : Dim::unknown();
       } else {
         auto m = merge_dim(o, x);
-        if (!m) cx.fail("inputs differ in dim " + std::to_string(d) + " (" + std::to_string(o.value) + " vs " + std::to_string(x.value) + ")");
+        if (!m)
+          cx.fail("inputs differ in dim " + std::to_string(d) + " (" + std::to_string(o.value) +
+                  " vs " + std::to_string(x.value) + ")");
         o = *m;
       }
     }
@@ -330,8 +355,10 @@ void split_rule(InferContext& cx) {
   const auto rank = static_cast<std::int64_t>(in->size());
   const auto a = static_cast<std::size_t>(cx.axis(cx.attr_int("axis", 0), rank));
   std::optional<std::vector<std::int64_t>> split;
-  if (cx.attr("split") != nullptr) split = cx.attr_ints("split");
-  else if (cx.has_input(1)) split = cx.input_ints(1);
+  if (cx.attr("split") != nullptr)
+    split = cx.attr_ints("split");
+  else if (cx.has_input(1))
+    split = cx.input_ints(1);
   const Dim& total = (*in)[a];
   for (std::size_t i = 0; i < n; ++i) {
     Shape s = *in;
@@ -341,7 +368,7 @@ void split_rule(InferContext& cx) {
       s[a] = Dim::unknown();
     } else if (total.is_value()) {
       const std::int64_t parts = cx.attr("num_outputs") != nullptr ? cx.attr_int("num_outputs", 1)
-                                                                    : static_cast<std::int64_t>(n);
+                                                                   : static_cast<std::int64_t>(n);
       const std::int64_t chunk = (total.value + parts - 1) / parts;
       const std::int64_t begin = chunk * static_cast<std::int64_t>(i);
       s[a] = Dim::of(std::max<std::int64_t>(0, std::min(chunk, total.value - begin)));
@@ -412,7 +439,8 @@ void slice_rule(InferContext& cx) {
     Shape values;
     for (std::int64_t k = value_range[0];
          value_range[2] > 0 ? k < value_range[1] : k > value_range[1]; k += value_range[2]) {
-      if (k >= 0 && static_cast<std::size_t>(k) < v->size()) values.push_back((*v)[static_cast<std::size_t>(k)]);
+      if (k >= 0 && static_cast<std::size_t>(k) < v->size())
+        values.push_back((*v)[static_cast<std::size_t>(k)]);
     }
     cx.set_values(0, values);
   }
@@ -465,8 +493,10 @@ void tile_rule(InferContext& cx) {
   if (in == nullptr) return cx.set_tensor(0, cx.input_elem(0), std::nullopt);
   Shape out = *in;
   for (std::size_t i = 0; i < out.size(); ++i) {
-    if (reps && i < reps->size() && out[i].is_value()) out[i] = Dim::of(out[i].value * (*reps)[i]);
-    else if (!(reps && i < reps->size() && (*reps)[i] == 1)) out[i] = Dim::unknown();
+    if (reps && i < reps->size() && out[i].is_value())
+      out[i] = Dim::of(out[i].value * (*reps)[i]);
+    else if (!(reps && i < reps->size() && (*reps)[i] == 1))
+      out[i] = Dim::unknown();
   }
   cx.set_tensor(0, cx.input_elem(0), out);
 }
@@ -480,9 +510,13 @@ void pad_rule(InferContext& cx) {
   std::vector<std::int64_t> axes;
   if (cx.opset() >= 18 && cx.has_input(3)) {
     auto ax = cx.input_ints(3);
-    if (!ax) pads.reset(); else axes = *ax;
+    if (!ax)
+      pads.reset();
+    else
+      axes = *ax;
   }
-  if (axes.empty()) for (std::int64_t i = 0; i < rank; ++i) axes.push_back(i);
+  if (axes.empty())
+    for (std::int64_t i = 0; i < rank; ++i) axes.push_back(i);
   Shape out = *in;
   if (!pads || pads->size() != 2 * axes.size()) {
     for (Dim& d : out) d = Dim::unknown();
@@ -491,8 +525,10 @@ void pad_rule(InferContext& cx) {
   for (std::size_t k = 0; k < axes.size(); ++k) {
     const auto a = static_cast<std::size_t>(cx.axis(axes[k], rank));
     const std::int64_t add = (*pads)[k] + (*pads)[k + axes.size()];
-    if (out[a].is_value()) out[a] = Dim::of(out[a].value + add);
-    else if (add != 0) out[a] = Dim::unknown();
+    if (out[a].is_value())
+      out[a] = Dim::of(out[a].value + add);
+    else if (add != 0)
+      out[a] = Dim::unknown();
   }
   cx.set_tensor(0, cx.input_elem(0), out);
 }
@@ -510,7 +546,9 @@ void reduce_rule(InferContext& cx) {
   } else {
     axes = cx.attr("axes") != nullptr ? cx.attr_ints("axes") : std::vector<std::int64_t>{};
   }
-  if (!axes) return cx.set_tensor(0, elem, keep ? std::optional<Shape>(Shape(in->size(), Dim::unknown())) : std::nullopt);
+  if (!axes)
+    return cx.set_tensor(
+        0, elem, keep ? std::optional<Shape>(Shape(in->size(), Dim::unknown())) : std::nullopt);
   const auto rank = static_cast<std::int64_t>(in->size());
   std::vector<bool> reduced(in->size(), false);
   if (axes->empty()) {
@@ -520,8 +558,10 @@ void reduce_rule(InferContext& cx) {
   for (std::int64_t a : *axes) reduced[static_cast<std::size_t>(cx.axis(a, rank))] = true;
   Shape out;
   for (std::size_t i = 0; i < in->size(); ++i) {
-    if (!reduced[i]) out.push_back((*in)[i]);
-    else if (keep) out.push_back(Dim::of(1));
+    if (!reduced[i])
+      out.push_back((*in)[i]);
+    else if (keep)
+      out.push_back(Dim::of(1));
   }
   cx.set_tensor(0, elem, out);
 }
@@ -529,10 +569,13 @@ void reduce_rule(InferContext& cx) {
 void arg_rule(InferContext& cx) {
   const Shape* in = cx.input_shape(0);
   if (in == nullptr) return cx.set_tensor(0, DataType::kInt64, std::nullopt);
-  const auto a = static_cast<std::size_t>(cx.axis(cx.attr_int("axis", 0), static_cast<std::int64_t>(in->size())));
+  const auto a = static_cast<std::size_t>(
+      cx.axis(cx.attr_int("axis", 0), static_cast<std::int64_t>(in->size())));
   Shape out = *in;
-  if (cx.attr_int("keepdims", 1) != 0) out[a] = Dim::of(1);
-  else out.erase(out.begin() + static_cast<std::ptrdiff_t>(a));
+  if (cx.attr_int("keepdims", 1) != 0)
+    out[a] = Dim::of(1);
+  else
+    out.erase(out.begin() + static_cast<std::ptrdiff_t>(a));
   cx.set_tensor(0, DataType::kInt64, out);
 }
 
@@ -543,7 +586,8 @@ void topk_rule(InferContext& cx) {
     cx.set_tensor(1, DataType::kInt64, std::nullopt);
     return;
   }
-  const auto a = static_cast<std::size_t>(cx.axis(cx.attr_int("axis", -1), static_cast<std::int64_t>(in->size())));
+  const auto a = static_cast<std::size_t>(
+      cx.axis(cx.attr_int("axis", -1), static_cast<std::int64_t>(in->size())));
   Shape out = *in;
   if (cx.opset() < 10) {
     out[a] = Dim::of(cx.attr_int("k", 0));
@@ -560,8 +604,15 @@ void range_rule(InferContext& cx) {
   const DataType elem = cx.input_elem(0);
   auto s = cx.input_ints(0), l = cx.input_ints(1), d = cx.input_ints(2);
   if (s && l && d && s->size() == 1 && l->size() == 1 && d->size() == 1 && (*d)[0] != 0) {
-    const std::int64_t n = std::max<std::int64_t>(0, ((*l)[0] - (*s)[0] + (*d)[0] - ((*d)[0] > 0 ? 1 : -1)) / (*d)[0]);
+    const std::int64_t n =
+        std::max<std::int64_t>(0, ((*l)[0] - (*s)[0] + (*d)[0] - ((*d)[0] > 0 ? 1 : -1)) / (*d)[0]);
     cx.set_tensor(0, elem, Shape{Dim::of(n)});
+    return;
+  }
+  auto fs = const_floats(cx, 0), fl = const_floats(cx, 1), fd = const_floats(cx, 2);
+  if (fs && fl && fd && fs->size() == 1 && fl->size() == 1 && fd->size() == 1 && (*fd)[0] != 0.0F) {
+    const double n = std::ceil((static_cast<double>((*fl)[0]) - (*fs)[0]) / (*fd)[0]);
+    cx.set_tensor(0, elem, Shape{Dim::of(std::max<std::int64_t>(0, static_cast<std::int64_t>(n)))});
     return;
   }
   cx.set_tensor(0, elem, Shape{Dim::unknown()});
@@ -570,7 +621,8 @@ void range_rule(InferContext& cx) {
 void nonzero_rule(InferContext& cx) {
   const Shape* in = cx.input_shape(0);
   cx.set_tensor(0, DataType::kInt64,
-                in != nullptr ? std::optional<Shape>(Shape{Dim::of(static_cast<std::int64_t>(in->size())), Dim::unknown()})
+                in != nullptr ? std::optional<Shape>(Shape{
+                                    Dim::of(static_cast<std::int64_t>(in->size())), Dim::unknown()})
                               : std::optional<Shape>(Shape{Dim::unknown(), Dim::unknown()}));
 }
 
@@ -583,9 +635,12 @@ void space_depth_rule(InferContext& cx) {
     if (!d.is_value()) return Dim::unknown();
     return Dim::of(up ? d.value * b : d.value / b);
   };
-  Shape out{(*in)[0], scale((*in)[1], to_depth), scale((*in)[2], !to_depth), scale((*in)[3], !to_depth)};
-  if (to_depth) out[1] = (*in)[1].is_value() ? Dim::of((*in)[1].value * b * b) : Dim::unknown();
-  else out[1] = (*in)[1].is_value() ? Dim::of((*in)[1].value / (b * b)) : Dim::unknown();
+  Shape out{(*in)[0], scale((*in)[1], to_depth), scale((*in)[2], !to_depth),
+            scale((*in)[3], !to_depth)};
+  if (to_depth)
+    out[1] = (*in)[1].is_value() ? Dim::of((*in)[1].value * b * b) : Dim::unknown();
+  else
+    out[1] = (*in)[1].is_value() ? Dim::of((*in)[1].value / (b * b)) : Dim::unknown();
   cx.set_tensor(0, cx.input_elem(0), out);
 }
 
@@ -609,8 +664,9 @@ void add_shape_rules(RuleTable& t) {
   t.add("Expand", expand_rule);
   t.add("Tile", tile_rule);
   t.add("Pad", pad_rule);
-  for (const char* op : {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd",
-                         "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"}) {
+  for (const char* op :
+       {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+        "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"}) {
     t.add(op, reduce_rule);
   }
   t.add("ArgMax", arg_rule);

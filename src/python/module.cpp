@@ -7,12 +7,14 @@
 #include <unordered_map>
 
 #include "convert.h"
+#include "custom_ops.h"
 #include "export_prep.h"
 #include "handles.h"
 #include "list_kinds.h"
 #include "onnxkit/core/error.h"
 #include "onnxkit/proto/reader.h"
 #include "onnxkit/proto/writer.h"
+#include "runtime_bindings.h"
 
 namespace py = pybind11;
 
@@ -688,6 +690,9 @@ PYBIND11_MODULE(_onnxkit, m) {
   ok::bind_tensor(m);
   ok::bind_node(m);
   ok::bind_graph(m);
+  ok::bind_folding(m);
+  ok::bind_session(m);
+  ok::bind_custom_ops(m);
   m.def("_set_classes", &ok::set_classes, py::arg("graph"), py::arg("node"),
         py::arg("variable"), py::arg("constant"),
         "Python classes for new handles (onnxkit.gs registers its subclasses).");

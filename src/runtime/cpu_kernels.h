@@ -19,5 +19,13 @@ void register_attention_kernels(KernelRegistry& r);    // kernels_attention.cpp
 void register_quant_kernels(KernelRegistry& r);        // kernels_quant.cpp
 void register_resize_kernels(KernelRegistry& r);       // kernels_resize.cpp
 void register_gridsample_kernels(KernelRegistry& r);   // kernels_gridsample.cpp
+void register_string_kernels(KernelRegistry& r);       // kernels_string.cpp
+void register_tfidf_kernels(KernelRegistry& r);        // kernels_tfidf.cpp
+void register_bitcast_kernels(KernelRegistry& r);      // kernels_bitcast.cpp
+void register_qlinear_kernels(KernelRegistry& r);      // kernels_qlinear.cpp
+void register_sequence_kernels(KernelRegistry& r);     // kernels_sequence.cpp
+void register_control_kernels(KernelRegistry& r);      // kernels_control.cpp
+void register_unique_kernels(KernelRegistry& r);       // kernels_unique.cpp
+void register_crop_kernels(KernelRegistry& r);         // kernels_crop.cpp
 
 }  // namespace onnxkit::runtime

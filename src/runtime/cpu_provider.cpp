@@ -39,6 +39,14 @@ class CpuProvider final : public Provider {
     register_quant_kernels(kernels_);
     register_resize_kernels(kernels_);
     register_gridsample_kernels(kernels_);
+    register_string_kernels(kernels_);
+    register_tfidf_kernels(kernels_);
+    register_bitcast_kernels(kernels_);
+    register_qlinear_kernels(kernels_);
+    register_sequence_kernels(kernels_);
+    register_control_kernels(kernels_);
+    register_unique_kernels(kernels_);
+    register_crop_kernels(kernels_);
   }
   std::string_view name() const override { return "cpu"; }
   const KernelRegistry& kernels() const override { return kernels_; }

@@ -9,8 +9,7 @@ namespace onnxkit::runtime {
 namespace {
 
 std::string version_range(std::int64_t lo, std::int64_t hi) {
-  return "[" + std::to_string(lo) + ", " + (hi == kLatestVersion ? std::string("latest") : std::to_string(hi)) +
-         "]";
+  return "[" + std::to_string(lo) + ", " + (hi == kLatestVersion ? std::string("latest") : std::to_string(hi)) + "]";
 }
 
 bool types_overlap(const std::vector<TypeRule>& a, const std::vector<TypeRule>& b) {
@@ -42,11 +41,12 @@ class FunctionKernel final : public Kernel {
 // ---- KernelInfo
 
 KernelInfo::KernelInfo(const ir::Node& node, std::int64_t since_version, std::vector<DataType> input_dtypes,
-                       std::vector<const Value*> constant_inputs)
+                       std::vector<const Value*> constant_inputs, SubgraphList subgraphs)
     : node_(&node),
       since_version_(since_version),
       input_dtypes_(std::move(input_dtypes)),
-      constant_inputs_(std::move(constant_inputs)) {}
+      constant_inputs_(std::move(constant_inputs)),
+      subgraphs_(std::move(subgraphs)) {}
 
 std::size_t KernelInfo::output_count() const noexcept { return node_->outputs().size(); }
 
@@ -69,6 +69,13 @@ const Value* KernelInfo::constant_input(std::size_t i) const noexcept {
 const ir::Attribute* KernelInfo::attr(std::string_view name) const { return node_->attribute(name); }
 
 bool KernelInfo::has_attr(std::string_view name) const { return attr(name) != nullptr; }
+
+const Subgraph& KernelInfo::subgraph(std::string_view name) const {
+  for (const auto& [attr_name, body] : subgraphs_) {
+    if (attr_name == name && body != nullptr) return *body;
+  }
+  fail("graph attribute '" + std::string(name) + "' is missing");
+}
 
 namespace {
 const ir::Attribute* typed(const KernelInfo& info, std::string_view name, ir::AttributeType type) {
@@ -115,6 +122,10 @@ const Value& KernelContext::required_input(std::size_t i) const {
   const Value* v = input(i);
   if (v == nullptr || !*v) onnxkit::fail("", "input " + std::to_string(i) + " is required but absent");
   return *v;
+}
+
+std::vector<Value> KernelContext::run_subgraph(const Subgraph&, std::span<const Value>) {
+  onnxkit::fail("", "this context cannot run subgraphs");
 }
 
 std::unique_ptr<Kernel> make_kernel(std::function<void(KernelContext&)> fn) {

@@ -306,14 +306,15 @@ void register_elementwise_kernels(KernelRegistry& r) {
   add(r, "BitwiseAnd", 18, [](KernelContext& c) { arithmetic<true>(c, [](auto x, auto y) { return x & y; }); }, ints);
   add(r, "BitwiseOr", 18, [](KernelContext& c) { arithmetic<true>(c, [](auto x, auto y) { return x | y; }); }, ints);
   add(r, "BitwiseXor", 18, [](KernelContext& c) { arithmetic<true>(c, [](auto x, auto y) { return x ^ y; }); }, ints);
-  add(r, "Max", 8, [](KernelContext& c) { variadic(c, [](auto x, auto y) { return nan_max(x, y); }, false); }, num);
-  add(r, "Min", 8, [](KernelContext& c) { variadic(c, [](auto x, auto y) { return nan_min(x, y); }, false); }, num);
-  add(r, "Sum", 8, [](KernelContext& c) { variadic(c, [](auto x, auto y) { return x + y; }, false); }, num);
-  add(r, "Mean", 8, [](KernelContext& c) { variadic(c, [](auto x, auto y) { return x + y; }, true); }, num);
+  add(r, "Max", 1, [](KernelContext& c) { variadic(c, [](auto x, auto y) { return nan_max(x, y); }, false); }, num);
+  add(r, "Min", 1, [](KernelContext& c) { variadic(c, [](auto x, auto y) { return nan_min(x, y); }, false); }, num);
+  add(r, "Sum", 1, [](KernelContext& c) { variadic(c, [](auto x, auto y) { return x + y; }, false); }, num);
+  add(r, "Mean", 1, [](KernelContext& c) { variadic(c, [](auto x, auto y) { return x + y; }, true); }, num);
   add(r, "PRelu", 7, [](KernelContext& c) { arithmetic(c, [](auto x, auto s) { return x < 0 ? s * x : x; }); }, num);
 
   for (const char* op : {"Add", "Sub", "Mul", "Div"}) add_legacy_broadcast(r, op, 1, 6);
   add_legacy_broadcast(r, "PRelu", 1, 6);
+  add_legacy_broadcast(r, "Pow", 1, 6);
 
   KernelDef where;
   where.op = "Where";

@@ -190,7 +190,7 @@ void register_math_kernels(KernelRegistry& r) {
   add_simple(r, "MatMul", 1, kLatestVersion, matmul, {TypeRule{kA, mm_types}});
   KernelDef gemm;
   gemm.op = "Gemm";
-  gemm.since_version = 7;
+  gemm.since_version = 1;  // before 7, C broadcast only with broadcast=1: a subset
   gemm.types = {TypeRule{kA, mm_types}};
   gemm.prepare = gemm_prepare;
   r.add(std::move(gemm));

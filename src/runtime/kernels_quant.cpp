@@ -115,8 +115,13 @@ std::unique_ptr<Kernel> quantize_prepare(const KernelInfo& info) {
       for (std::size_t e = 0; e < q.size(); ++e) q[e] = xv[e] / sv[si[e]] + zv[si[e]];
     } else {
       const auto [lo, hi] = int_range(out_type);
+      // float32 scales divide in float32, as the operator's definition does
+      // (a quotient that is a tie in float32 may not be one in double).
+      const bool in_float = scale.dtype() == DataType::kFloat && x.dtype() == DataType::kFloat;
       for (std::size_t e = 0; e < q.size(); ++e) {
-        q[e] = std::clamp(std::nearbyint(xv[e] / sv[si[e]]) + zv[si[e]], lo, hi);
+        const double ratio = in_float ? static_cast<double>(static_cast<float>(xv[e]) / static_cast<float>(sv[si[e]]))
+                                      : xv[e] / sv[si[e]];
+        q[e] = std::clamp(std::nearbyint(ratio) + zv[si[e]], lo, hi);
       }
     }
     from_doubles(q, y, opts);

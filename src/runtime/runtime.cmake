@@ -5,8 +5,11 @@
 onnxkit_layer(runtime DEPS onnxkit_infer onnxkit_schema onnxkit_proto)
 file(GLOB runtime_reference_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/runtime/reference/*.cpp)
 target_sources(onnxkit_runtime PRIVATE ${runtime_reference_srcs})
+target_link_libraries(onnxkit_runtime PUBLIC ${CMAKE_DL_LIBS})  # plug-in libraries (plugin_loader.cpp)
+# The passes layer sits on the runtime (constant folding evaluates through it).
+onnxkit_layer(passes DEPS onnxkit_runtime)
 if(TARGET onnxkit)
-  target_link_libraries(onnxkit PRIVATE onnxkit_runtime)
+  target_link_libraries(onnxkit PRIVATE onnxkit_runtime onnxkit_passes)
 endif()
 
 # The fast CPU provider (src/runtime/fast/): oneDNN from Debian (libdnnl-dev)

@@ -7,6 +7,7 @@
 #include "onnxkit/core/error.h"
 #include "onnxkit/core/mapped_file.h"
 #include "onnxkit/proto/reader.h"
+#include "onnxkit/proto/writer.h"
 
 namespace onnxkit::runtime {
 namespace {
@@ -17,13 +18,13 @@ struct NpyType {
 };
 
 constexpr NpyType kNpyTypes[] = {
-    {"<f4", DataType::kFloat},  {"<f8", DataType::kDouble}, {"<f2", DataType::kFloat16},
-    {"|i1", DataType::kInt8},   {"<i2", DataType::kInt16},  {"<i4", DataType::kInt32},
-    {"<i8", DataType::kInt64},  {"|u1", DataType::kUint8},  {"<u2", DataType::kUint16},
-    {"<u4", DataType::kUint32}, {"<u8", DataType::kUint64}, {"|b1", DataType::kBool},
+    {"<f4", DataType::kFloat},  {"<f8", DataType::kDouble}, {"<f2", DataType::kFloat16}, {"|i1", DataType::kInt8},
+    {"<i2", DataType::kInt16},  {"<i4", DataType::kInt32},  {"<i8", DataType::kInt64},   {"|u1", DataType::kUint8},
+    {"<u2", DataType::kUint16}, {"<u4", DataType::kUint32}, {"<u8", DataType::kUint64},  {"|b1", DataType::kBool},
 };
 
-// The value of `key` in numpy's header dict: "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }".
+// The value of `key` in numpy's header dict: "{'descr': '<f4', 'fortran_order': False, 'shape': (2,
+// 3), }".
 std::string header_field(const std::string& header, const std::string& key, const std::string& file) {
   const std::string quoted = "'" + key + "'";
   std::size_t p = header.find(quoted);
@@ -52,8 +53,8 @@ Value value_from_tensor_data(const ir::TensorData& data) {
   if (data.data_type == DataType::kString) {
     const std::int64_t n = element_count(dims);
     if (static_cast<std::int64_t>(data.string_data.size()) != n) {
-      fail("tensor '" + data.name + "'", "has " + std::to_string(data.string_data.size()) +
-                                             " strings for dims " + dims_to_string(dims));
+      fail("tensor '" + data.name + "'",
+           "has " + std::to_string(data.string_data.size()) + " strings for dims " + dims_to_string(dims));
     }
     return Value::strings(std::move(dims), data.string_data);
   }
@@ -67,9 +68,8 @@ Value value_from_tensor_data(const ir::TensorData& data) {
   const std::uint64_t need = data.byte_size().value_or(0);
   if (bytes.size() != need) {
     fail("tensor '" + data.name + "'", "holds " + std::to_string(bytes.size()) + " bytes, dims " +
-                                           dims_to_string(dims) + " of " +
-                                           std::string(data_type_name(data.data_type)) + " need " +
-                                           std::to_string(need));
+                                           dims_to_string(dims) + " of " + std::string(data_type_name(data.data_type)) +
+                                           " need " + std::to_string(need));
   }
   return Value::from_buffer(data.data_type, std::move(dims), bytes);
 }
@@ -181,6 +181,99 @@ Value read_value_file(const std::filesystem::path& path) {
   } catch (const Error& e) {
     throw e.within(path.string());
   }
+}
+
+namespace {
+
+// SequenceProto / OptionalProto elem_type codes.
+constexpr std::int32_t kWireTensor = 1;
+constexpr std::int32_t kWireSequence = 3;
+
+}  // namespace
+
+Value value_from_value_data(const ir::ValueData& data, DataType elem_type) {
+  using Kind = ir::ValueData::Kind;
+  const std::string where = data.name.empty() ? std::string("value") : "value '" + data.name + "'";
+  switch (data.kind) {
+    case Kind::kTensor:
+      return value_from_tensor_data(data.tensor);
+    case Kind::kSequence: {
+      if (!data.sparse_tensor_values.empty() || !data.sequence_values.empty() || !data.map_values.empty() ||
+          !data.optional_values.empty()) {
+        fail(where, "only sequences of tensors are supported");
+      }
+      std::vector<Value> items;
+      for (const ir::TensorData& t : data.tensor_values) items.push_back(value_from_tensor_data(t));
+      try {
+        return Value::sequence(items.empty() ? elem_type : DataType::kUndefined, std::move(items));
+      } catch (const Error& e) {
+        throw e.within(where);
+      }
+    }
+    case Kind::kOptional: {
+      if (!data.optional_value) {
+        const Value::Kind inner = data.elem_type == kWireSequence ? Value::Kind::kSequence : Value::Kind::kTensor;
+        return Value::empty_optional(inner, elem_type);
+      }
+      return Value::optional(value_from_value_data(*data.optional_value, elem_type));
+    }
+    case Kind::kSparseTensor:
+      fail(where, "sparse tensors are not supported as runtime values");
+    case Kind::kMap:
+      fail(where, "maps are not supported as runtime values");
+  }
+  fail(where, "unknown kind of value");
+}
+
+ir::ValueData value_to_value_data(const Value& value, std::string name) {
+  using Kind = ir::ValueData::Kind;
+  ir::ValueData d;
+  d.name = name;
+  if (value.is_tensor()) {
+    d.kind = Kind::kTensor;
+    d.tensor = value_to_tensor_data(value, std::move(name));
+  } else if (value.is_sequence()) {
+    d.kind = Kind::kSequence;
+    d.elem_type = kWireTensor;
+    for (const Value& item : value.items()) d.tensor_values.push_back(value_to_tensor_data(item));
+  } else if (value.is_optional()) {
+    d.kind = Kind::kOptional;
+    d.elem_type = value.element_kind() == Value::Kind::kSequence ? kWireSequence : kWireTensor;
+    if (value.has_element()) {
+      d.optional_value = std::make_unique<ir::ValueData>(value_to_value_data(value.element()));
+    }
+  } else {
+    fail("", "no value to write");
+  }
+  return d;
+}
+
+Value read_value_file(const std::filesystem::path& path, Value::Kind kind, DataType elem_type) {
+  if (kind == Value::Kind::kTensor || kind == Value::Kind::kNone || path.extension() == ".npy") {
+    return read_value_file(path);
+  }
+  try {
+    const auto mapped = MappedFile::open(path);
+    const Buffer bytes = Buffer::view(mapped, mapped->bytes());
+    const auto wire = kind == Value::Kind::kSequence ? ir::ValueData::Kind::kSequence : ir::ValueData::Kind::kOptional;
+    return value_from_value_data(proto::read_value(bytes, wire), elem_type);
+  } catch (const Error& e) {
+    throw e.within(path.string());
+  }
+}
+
+void write_value_file(const std::filesystem::path& path, const Value& value) {
+  const std::string bytes = value.is_tensor() ? proto::write_tensor(value_to_tensor_data(value))
+                                              : proto::write_value(value_to_value_data(value));
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out) fail(path.string(), "cannot open for writing");
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) fail(path.string(), "write failed");
+  }
+  std::filesystem::rename(tmp, path);
 }
 
 }  // namespace onnxkit::runtime

@@ -68,8 +68,7 @@ Value Value::tensor(DataType dtype, Dims dims) {
   return v;
 }
 
-Value Value::view(DataType dtype, Dims dims, std::span<const std::byte> bytes,
-                  std::shared_ptr<const void> keeper) {
+Value Value::view(DataType dtype, Dims dims, std::span<const std::byte> bytes, std::shared_ptr<const void> keeper) {
   Value v;
   v.kind_ = Kind::kTensor;
   v.dtype_ = dtype;
@@ -109,8 +108,7 @@ Value Value::strings(Dims dims, std::vector<std::string> strings) {
   v.size_ = element_count(dims);
   v.dims_ = std::move(dims);
   if (static_cast<std::int64_t>(strings.size()) != v.size_) {
-    fail("", "string tensor " + dims_to_string(v.dims_) + " given " + std::to_string(strings.size()) +
-                 " strings");
+    fail("", "string tensor " + dims_to_string(v.dims_) + " given " + std::to_string(strings.size()) + " strings");
   }
   auto owned = std::make_shared<std::vector<std::string>>(std::move(strings));
   v.data_ = reinterpret_cast<std::byte*>(owned->data());
@@ -130,6 +128,65 @@ Value Value::adopt(DataType dtype, Dims dims, std::byte* data, std::shared_ptr<v
   v.keeper_ = std::move(block);
   v.writable_ = true;
   return v;
+}
+
+Value Value::sequence(DataType elem_type, std::vector<Value> items) {
+  for (const Value& item : items) {
+    if (!item.is_tensor()) fail("", "a sequence holds tensors, got " + item.describe());
+    if (elem_type == DataType::kUndefined) elem_type = item.dtype();
+    if (item.dtype() != elem_type) {
+      fail("", "a sequence of " + std::string(data_type_name(elem_type)) + " cannot hold " + item.describe());
+    }
+  }
+  Value v;
+  v.kind_ = Kind::kSequence;
+  v.elem_kind_ = Kind::kTensor;
+  v.dtype_ = elem_type;
+  v.items_ = std::make_shared<const std::vector<Value>>(std::move(items));
+  return v;
+}
+
+Value Value::optional(Value element) {
+  if (!element.is_tensor() && !element.is_sequence()) {
+    fail("", "an optional holds a tensor or a sequence, got " + element.describe());
+  }
+  Value v;
+  v.kind_ = Kind::kOptional;
+  v.elem_kind_ = element.kind();
+  v.dtype_ = element.dtype();
+  v.items_ = std::make_shared<const std::vector<Value>>(std::vector<Value>{std::move(element)});
+  return v;
+}
+
+Value Value::empty_optional(Kind elem_kind, DataType elem_type) {
+  if (elem_kind != Kind::kTensor && elem_kind != Kind::kSequence) {
+    fail("", "an optional holds a tensor or a sequence");
+  }
+  Value v;
+  v.kind_ = Kind::kOptional;
+  v.elem_kind_ = elem_kind;
+  v.dtype_ = elem_type;
+  return v;
+}
+
+std::span<const Value> Value::items() const noexcept {
+  if (!items_ || (kind_ != Kind::kSequence && kind_ != Kind::kOptional)) return {};
+  return {items_->data(), items_->size()};
+}
+
+const Value& Value::item(std::size_t i) const {
+  const auto all = items();
+  if (!is_sequence()) fail("", describe() + " is not a sequence");
+  if (i >= all.size()) {
+    fail("", "item " + std::to_string(i) + " of a sequence of " + std::to_string(all.size()));
+  }
+  return all[i];
+}
+
+const Value& Value::element() const {
+  if (!is_optional()) fail("", describe() + " is not an optional");
+  if (!has_element()) fail("", "the optional holds no value");
+  return items()[0];
 }
 
 void Value::require_writable() const {
@@ -176,6 +233,12 @@ Value Value::clone() const {
 
 std::string Value::describe() const {
   if (kind_ == Kind::kNone) return "none";
+  const std::string elem = dtype_ == DataType::kUndefined ? "?" : std::string(data_type_name(dtype_));
+  if (kind_ == Kind::kSequence) return "seq(" + elem + ") of " + std::to_string(item_count());
+  if (kind_ == Kind::kOptional) {
+    if (has_element()) return "optional(" + element().describe() + ")";
+    return "optional(" + (elem_kind_ == Kind::kSequence ? "seq(" + elem + ")" : elem) + ") empty";
+  }
   return std::string(data_type_name(dtype_)) + dims_to_string(dims_);
 }
 

@@ -111,12 +111,27 @@ struct SchemaRegistry::Impl {
   // op_key -> versions, sorted by since_version
   std::unordered_map<std::string, std::vector<const OpSchema*>> by_op;
   std::map<std::string, std::int64_t, std::less<>> max_version;  // domain -> largest since_version
+  std::map<std::string, InferenceFunction, std::less<>> inference_functions;
 };
 
 SchemaRegistry::SchemaRegistry(const SchemaRegistry* parent) : impl_(std::make_unique<Impl>()), parent_(parent) {}
 SchemaRegistry::SchemaRegistry(SchemaRegistry&&) noexcept = default;
 SchemaRegistry& SchemaRegistry::operator=(SchemaRegistry&&) noexcept = default;
 SchemaRegistry::~SchemaRegistry() = default;
+
+void SchemaRegistry::add_inference_function(std::string id, InferenceFunction fn) {
+  if (!fn) fail("schema registry", "inference function '" + id + "' is empty");
+  if (impl_->inference_functions.count(id) != 0) {
+    fail("schema registry", "an inference function '" + id + "' is already registered");
+  }
+  impl_->inference_functions.emplace(std::move(id), std::move(fn));
+}
+
+const InferenceFunction* SchemaRegistry::inference_function(std::string_view id) const {
+  auto it = impl_->inference_functions.find(id);
+  if (it != impl_->inference_functions.end()) return &it->second;
+  return parent_ != nullptr ? parent_->inference_function(id) : nullptr;
+}
 
 void SchemaRegistry::add(OpSchema schema) {
   schema.domain = std::string(canonical_domain(schema.domain));

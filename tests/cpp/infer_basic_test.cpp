@@ -101,5 +101,87 @@ main (float[N,3] X, int64[2] S) => (float[?,?] Y) { R = Reshape (X, S)
   EXPECT_EQ(type_of(m, "R"), "float[unk__0,unk__1]");
 }
 
+TEST(Infer, CompactFactsSharePassedThroughDims) {
+  ir::Model m = text::parse_model(R"(<ir_version: 8, opset_import: ["" : 13]>
+main (float[N,64] X, float[64] B) => (float[N,64] Y) {
+  T = Add (X, B)
+  U = Relu (T)
+  Y = Mul (U, X)
+})");
+  const infer::Analysis a = infer::analyze(m);
+  const infer::Fact* x = a.fact(m.graph->find_tensor("X"));
+  const infer::Fact* u = a.fact(m.graph->find_tensor("U"));
+  ASSERT_NE(x, nullptr);
+  ASSERT_NE(u, nullptr);
+  // X + bias has X's dims: the same range of the arena, not a copy.
+  EXPECT_EQ(u->dims, x->dims);
+  ASSERT_EQ(a.dims(*u).size(), 2u);
+  EXPECT_EQ(a.symbol(a.dims(*u)[0]), "N");
+  EXPECT_EQ(a.dims(*u)[1], infer::DimFact::of(64));
+  ASSERT_NE(a.type(m.graph->find_tensor("Y")), nullptr);
+  EXPECT_EQ(ir::type_to_string(*a.type(m.graph->find_tensor("Y"))), "float[N,64]");
+}
+
+TEST(Infer, DeclaredTypeFillsAndContradicts) {
+  ir::Model m = text::parse_model(R"(<ir_version: 8, opset_import: ["" : 13]>
+main (float[N,?] X) => (float[N,3] Y) {
+  [r] T = Relu (X)
+  [n] Y = Neg (T)
+})");
+  m.graph->find_tensor("T")->info().type =
+      ir::Type::tensor(DataType::kFloat, Shape{Dim::unknown(), Dim::of(3)});
+  const infer::Analysis a = infer::analyze(m);
+  EXPECT_TRUE(a.issues.empty());
+  // The declared 3 fills the dim inference could not know; N stays.
+  EXPECT_EQ(ir::type_to_string(*a.type(m.graph->find_tensor("T"))), "float[N,3]");
+
+  ir::Model bad = text::parse_model(R"(<ir_version: 8, opset_import: ["" : 13]>
+main (float[2,3] X) => (float[2,3] Y) { [r] Y = Relu (X) }
+)");
+  bad.graph->find_tensor("Y")->info().type =
+      ir::Type::tensor(DataType::kFloat, Shape{Dim::of(2), Dim::of(4)});
+  const infer::Analysis b = infer::analyze(bad);
+  ASSERT_EQ(b.issues.size(), 1u);
+  EXPECT_EQ(b.issues[0].location, "graph 'main' › node 'r' (Relu) › output 'Y'");
+  EXPECT_EQ(b.issues[0].message, "inferred float[2,3] but it is declared as float[2,4] (dim 1)");
+}
+
+TEST(Infer, AttentionFourAndThreeDims) {
+  ir::Model m = text::parse_model(R"(<ir_version: 10, opset_import: ["" : 23]>
+main (float[B,8,5,16] Q, float[B,2,7,16] K, float[B,2,7,32] V, float[B,2,3,16] PK, float[B,2,3,32] PV)
+  => (float[B,8,5,32] Y) {
+  Y, PresK, PresV, QK = Attention (Q, K, V, , PK, PV)
+})");
+  infer::infer_shapes(m);
+  EXPECT_EQ(type_of(m, "PresK"), "float[B,2,10,16]");
+  EXPECT_EQ(type_of(m, "PresV"), "float[B,2,10,32]");
+  EXPECT_EQ(type_of(m, "QK"), "float[B,8,5,10]");
+
+  ir::Model m3 = text::parse_model(R"(<ir_version: 10, opset_import: ["" : 23]>
+main (float[2,5,64] Q, float[2,7,32] K, float[2,7,48] V) => (float[2,5,?] Y) {
+  Y = Attention <q_num_heads = 4, kv_num_heads = 2> (Q, K, V)
+})");
+  infer::infer_shapes(m3);
+  EXPECT_EQ(type_of(m3, "Y"), "float[2,5,96]");
+}
+
+TEST(Infer, ConvTransposeResizeEinsumGatherNdOneHot) {
+  ir::Model m = text::parse_model(R"(<ir_version: 8, opset_import: ["" : 13]>
+main (float[1,4,5,5] X, float[4,2,3,3] W, float[1,3,8,8] I, float[2,3,4] A, float[4,5] Bm,
+      float[2,3,4] D, int64[2,2] Idx, int64[3] H)
+  => (float[1,2,11,11] Y) <float[4] scales = {1.0, 1.0, 0.5, 2.0}, int64[1] depth = {6}> {
+  Y = ConvTranspose <strides = [2, 2], pads = [0, 0, 0, 0]> (X, W)
+  R = Resize (I, , scales)
+  E = Einsum <equation = "bij,jk->bik"> (A, Bm)
+  G = GatherND (D, Idx)
+  O = OneHot (H, depth, scales)
+})");
+  infer::infer_shapes(m);
+  EXPECT_EQ(type_of(m, "R"), "float[1,3,4,16]");
+  EXPECT_EQ(type_of(m, "E"), "float[2,3,5]");
+  EXPECT_EQ(type_of(m, "G"), "float[2,4]");
+  EXPECT_EQ(type_of(m, "O"), "float[3,6]");
+}
+
 }  // namespace
 }  // namespace onnxkit

@@ -6,8 +6,9 @@
    for names that come from the model (python's fresh "unk__N" names match
    anything). Disagreements not listed in KNOWN fail the test.
 2. On node-test models with opsets above 17: with the declared output types
-   removed, every output onnxkit infers matches the type and dims of the
-   case's output_<j>.pb.
+   removed, every output is inferred and matches the element type and every
+   dim of the case's output_<j>.pb (sequences and optionals: kinds and
+   element types); DATA_DEPENDENT and NOT_INFERRED list the exceptions.
 
 Skips cleanly without ../shared (ONNXKIT_SHARED) or the binary (ONNXKIT_BIN).
 Run as a script for the numbers: python3 tests/python/test_infer_agreement.py
@@ -121,8 +122,179 @@ def newer_cases():
     return out
 
 
+def type_summary(tp):
+    """A TypeProto as ("tensor", elem, dims or None) / ("seq", inner) / ("optional", inner) / None."""
+    which = tp.WhichOneof("value")
+    if which == "tensor_type":
+        if tp.tensor_type.elem_type == 0:
+            return None
+        dims = None
+        if tp.tensor_type.HasField("shape"):
+            dims = [d.dim_value if d.HasField("dim_value") else (d.dim_param or None)
+                    for d in tp.tensor_type.shape.dim]
+        return ("tensor", tp.tensor_type.elem_type, dims)
+    if which == "sequence_type":
+        return ("seq", type_summary(tp.sequence_type.elem_type))
+    if which == "optional_type":
+        return ("optional", type_summary(tp.optional_type.elem_type))
+    return None
+
+
+def expected_value(pb, declared):
+    """The case's output_<j>.pb in type_summary() form (sequence elements: the first
+    one's element type, shape left out), or None when it cannot be read. The
+    declared output type says which message the file holds."""
+    with open(pb, "rb") as f:
+        data = f.read()
+    kinds = (("seq", onnx.SequenceProto), ("optional", onnx.OptionalProto))
+    which = declared.WhichOneof("value")
+    if which in (None, "tensor_type"):
+        t = onnx.TensorProto()
+        try:
+            t.ParseFromString(data)
+            if t.data_type != 0:
+                return ("tensor", t.data_type, list(t.dims))
+        except Exception:  # noqa: BLE001 - not a tensor
+            pass
+    elif which == "sequence_type":
+        kinds = kinds[:1]
+    elif which == "optional_type":
+        kinds = kinds[1:]
+    for kind, cls in kinds:
+        v = cls()
+        try:
+            v.ParseFromString(data)
+        except Exception:  # noqa: BLE001
+            continue
+        if kind == "seq" and v.elem_type == onnx.SequenceProto.TENSOR:
+            elem = v.tensor_values[0].data_type if v.tensor_values else None
+            return ("seq", ("tensor", elem, None) if elem else None)
+        if kind == "optional" and v.elem_type == onnx.OptionalProto.TENSOR:
+            return ("optional", ("tensor", v.tensor_value.data_type, list(v.tensor_value.dims)))
+        if kind == "optional" and v.elem_type == onnx.OptionalProto.SEQUENCE:
+            seq = v.sequence_value
+            elem = seq.tensor_values[0].data_type if seq.tensor_values else None
+            return ("optional", ("seq", ("tensor", elem, None) if elem else None))
+        if kind == "optional" and v.elem_type == onnx.OptionalProto.UNDEFINED:
+            return ("optional", None)
+    return None
+
+
+def value_matches(expected, got, symbolic_ok):
+    """Whether an inferred type (type_summary form) matches an expected value.
+    Tensors: same element type, known rank, every dim the same number (a dim that
+    is not a number is accepted only with `symbolic_ok`, for data-dependent sizes).
+    Sequences and optionals: the same kinds and element types."""
+    if expected is None:
+        return True
+    if got is None or got[0] != expected[0]:
+        return False
+    if expected[0] == "tensor":
+        _, elem, dims = expected
+        if got[1] != elem:
+            return False
+        if dims is None:
+            return True
+        if got[2] is None or len(got[2]) != len(dims):
+            return False
+        return all(g == e if isinstance(g, int) else symbolic_ok for g, e in zip(got[2], dims))
+    return value_matches(expected[1], got[1], True)
+
+
+# Newer-opset cases whose outputs have sizes that depend on the input values,
+# which no inference rule can know: their non-numeric dims are accepted.
+DATA_DEPENDENT = {
+    "node/test_image_decoder_decode_bmp_rgb": "the image size is in the encoded bytes",
+    "node/test_image_decoder_decode_jpeg2k_rgb": "the image size is in the encoded bytes",
+    "node/test_image_decoder_decode_jpeg_bgr": "the image size is in the encoded bytes",
+    "node/test_image_decoder_decode_jpeg_grayscale": "the image size is in the encoded bytes",
+    "node/test_image_decoder_decode_jpeg_rgb": "the image size is in the encoded bytes",
+    "node/test_image_decoder_decode_png_rgb": "the image size is in the encoded bytes",
+    "node/test_image_decoder_decode_pnm_rgb": "the image size is in the encoded bytes",
+    "node/test_image_decoder_decode_tiff_rgb": "the image size is in the encoded bytes",
+    "node/test_image_decoder_decode_webp_rgb": "the image size is in the encoded bytes",
+    "node/test_string_split_basic": "the number of pieces is in the strings",
+    "node/test_string_split_consecutive_delimiters": "the number of pieces is in the strings",
+    "node/test_string_split_empty_string_delimiter": "the number of pieces is in the strings",
+    "node/test_string_split_empty_tensor": "the number of pieces is in the strings",
+    "node/test_string_split_maxsplit": "the number of pieces is in the strings",
+    "node/test_string_split_no_delimiter": "the number of pieces is in the strings",
+}
+
+# Newer-opset cases with an output onnxkit does not infer exactly, and why
+# (case -> reason). Each is a known gap of the rules, not a disagreement.
+NOT_INFERRED = {
+    "node/test_affine_grid_2d_align_corners_expanded":
+        "gap: the expanded body derives the grid's dims through float arithmetic on the size values (values are tracked for integer tensors only)",
+    "node/test_affine_grid_2d_expanded":
+        "gap: the expanded body derives the grid's dims through float arithmetic on the size values (values are tracked for integer tensors only)",
+    "node/test_affine_grid_3d_align_corners_expanded":
+        "gap: the expanded body derives the grid's dims through float arithmetic on the size values (values are tracked for integer tensors only)",
+    "node/test_affine_grid_3d_expanded":
+        "gap: the expanded body derives the grid's dims through float arithmetic on the size values (values are tracked for integer tensors only)",
+    "node/test_center_crop_pad_crop_and_pad_expanded":
+        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
+    "node/test_center_crop_pad_crop_axes_chw_expanded":
+        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
+    "node/test_center_crop_pad_crop_axes_hwc_expanded":
+        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
+    "node/test_center_crop_pad_crop_expanded":
+        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
+    "node/test_center_crop_pad_crop_negative_axes_hwc_expanded":
+        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
+    "node/test_center_crop_pad_pad_expanded":
+        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
+    "node/test_flexattention_causal_mask_expanded_ver26":
+        "gap: the expanded body builds the mask and the output through ops value propagation does not follow yet",
+    "node/test_range_bfloat16_type_positive_delta":
+        "gap: float16/bfloat16 bounds are not decoded (Range reads int and float constants only)",
+    "node/test_range_float16_type_positive_delta":
+        "gap: float16/bfloat16 bounds are not decoded (Range reads int and float constants only)",
+    "node/test_range_bfloat16_type_positive_delta_expanded":
+        "gap: the expanded Range body (Sub, Div, Ceil, Max, Cast on scalars) is not followed by value propagation",
+    "node/test_range_float16_type_positive_delta_expanded":
+        "gap: the expanded Range body (Sub, Div, Ceil, Max, Cast on scalars) is not followed by value propagation",
+    "node/test_range_float_type_positive_delta_expanded":
+        "gap: the expanded Range body (Sub, Div, Ceil, Max, Cast on scalars) is not followed by value propagation",
+    "node/test_range_int32_type_negative_delta_expanded":
+        "gap: the expanded Range body (Sub, Div, Ceil, Max, Cast on scalars) is not followed by value propagation",
+}
+
+
+def fix_small_inputs(model, case_dir):
+    """Makes the graph inputs that carry small int32/int64/float tensors in the
+    case (input_<i>.pb of rank <= 1 with at most 64 elements: shapes, axes,
+    pads, sizes, k, scales, range bounds...) initializers. No rule can know an
+    output shape that such a value decides; with the values fixed every output
+    shape is determined. Other data stays an input of declared type and shape."""
+    inits = {t.name for t in model.graph.initializer}
+    feeds = [i for i in model.graph.input if i.name not in inits]
+    for k, vi in enumerate(feeds):
+        pb = os.path.join(case_dir, "test_data_set_0", f"input_{k}.pb")
+        if not os.path.exists(pb):
+            continue
+        t = onnx.TensorProto()
+        try:
+            with open(pb, "rb") as f:
+                t.ParseFromString(f.read())
+        except Exception:  # noqa: BLE001 - a sequence or optional
+            continue
+        if t.data_type not in (onnx.TensorProto.INT64, onnx.TensorProto.INT32, onnx.TensorProto.FLOAT):
+            continue
+        if len(t.dims) > 1:
+            continue
+        if len(t.dims) == 1 and t.dims[0] > 64:
+            continue
+        t.name = vi.name
+        model.graph.initializer.append(t)
+        model.graph.input.remove(vi)
+
+
 def compare_newer(case, path, model, tmp):
-    """Per output: None when onnxkit inferred nothing, else (matches, text)."""
+    """Per output of a newer-opset case: (matches, text). An output onnxkit infers
+    nothing for does not match."""
+    fix_small_inputs(model, os.path.dirname(path))
+    declared = [onnx.TypeProto.FromString(o.type.SerializeToString()) for o in model.graph.output]
     for o in model.graph.output:
         o.type.Clear()
     stripped = os.path.join(tmp, case.replace("/", "_") + ".in.onnx")
@@ -132,30 +304,15 @@ def compare_newer(case, path, model, tmp):
     if not ok:
         return [(False, f"onnxkit infer failed: {err}")]
     result = onnx.load(out)
-    produced = {}
-    for n in result.graph.node:
-        for name in n.output:
-            produced[name] = True
-    inferred = tensor_types(result.graph, {})
     checks = []
-    for j, o in enumerate(model.graph.output):
+    for j, o in enumerate(result.graph.output):
         pb = os.path.join(os.path.dirname(path), "test_data_set_0", f"output_{j}.pb")
-        if not os.path.exists(pb) or o.name not in inferred:
+        if not os.path.exists(pb):
             continue
-        t = onnx.TensorProto()
-        try:
-            with open(pb, "rb") as f:
-                t.ParseFromString(f.read())
-        except Exception:  # noqa: BLE001 - a sequence or optional, not a tensor
-            continue
-        if t.data_type == 0:
-            continue
-        elem, dims = inferred[o.name]
-        ok_elem = elem == t.data_type
-        ok_dims = dims is None or (len(dims) == len(t.dims) and
-                                   all(not isinstance(d, int) or d == e for d, e in zip(dims, t.dims)))
-        checks.append((ok_elem and ok_dims, f"{o.name}: expected {t.data_type}{list(t.dims)}, "
-                                            f"onnxkit {elem}{dims}"))
+        expected = expected_value(pb, declared[j])
+        got = type_summary(o.type)
+        ok = value_matches(expected, got, case in DATA_DEPENDENT)
+        checks.append((ok, f"{o.name}: expected {expected}, onnxkit {got}"))
     return checks
 
 
@@ -173,17 +330,33 @@ def test_shapes_agree_with_python(results):
     assert not wrong, f"{len(wrong)} cases differ:\n" + "\n".join(wrong)
 
 
-def test_newer_opsets_match_outputs():
-    wrong = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for case, path, model in newer_cases():
-            for ok, text in compare_newer(case, path, model, tmp):
-                if not ok and case not in KNOWN:
-                    wrong.append(f"{case}: {text}")
-    assert not wrong, f"{len(wrong)} outputs differ:\n" + "\n".join(wrong)
+def newer_results():
+    with tempfile.TemporaryDirectory() as tmp, concurrent.futures.ThreadPoolExecutor(4) as pool:
+        futures = [(case, pool.submit(compare_newer, case, path, model, tmp))
+                   for case, path, model in newer_cases()]
+        return [(case, ok, text) for case, f in futures for ok, text in f.result()]
 
 
-if __name__ == "__main__":
+def test_newer_opsets_every_output_matches():
+    """Every output of every node case above opset 17: inferred, with the element
+    type and every dim of output_<j>.pb (NOT_INFERRED and DATA_DEPENDENT list
+    the exceptions, each with its reason)."""
+    results = newer_results()
+    assert len(results) > 300
+    wrong = [f"{case}: {text}" for case, ok, text in results if not ok and case not in NOT_INFERRED]
+    assert not wrong, f"{len(wrong)} of {len(results)} outputs differ:\n" + "\n".join(wrong)
+    # The exceptions stay true: a case listed as not inferred that now matches is taken off.
+    fixed = sorted({case for case, ok, _ in results if ok and case in NOT_INFERRED})
+    assert not fixed, f"listed in NOT_INFERRED but now inferred: {fixed}"
+
+
+if __name__ == "__main__" and "--newer-only" in sys.argv:
+    rows = newer_results()
+    for case, ok, text in rows:
+        if not ok:
+            print(f"  newer {case}: {text}")
+    print(f"newer-opset outputs {len(rows)}, matching {sum(ok for _, ok, _ in rows)}")
+elif __name__ == "__main__":
     res = compare_all(au.case_models())
     values = sum(n for n, _ in res.values())
     bad = {c: d for c, (n, d) in res.items() if d}
@@ -191,12 +364,8 @@ if __name__ == "__main__":
     for c, d in sorted(bad.items()):
         print(f"  {c}: {'; '.join(d[:2])[:300]}")
     if "--newer" in sys.argv:
-        total = good = 0
-        with tempfile.TemporaryDirectory() as tmp:
-            for case, path, model in newer_cases():
-                for ok, text in compare_newer(case, path, model, tmp):
-                    total += 1
-                    good += ok
-                    if not ok:
-                        print(f"  newer {case}: {text}")
-        print(f"newer-opset outputs inferred {total}, matching {good}")
+        rows = newer_results()
+        for case, ok, text in rows:
+            if not ok:
+                print(f"  newer {case}: {text}")
+        print(f"newer-opset outputs {len(rows)}, matching {sum(ok for _, ok, _ in rows)}")

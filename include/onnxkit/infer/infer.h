@@ -20,7 +20,9 @@
 /// bound by an input).
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -29,6 +31,10 @@
 #include "onnxkit/schema/registry.h"
 
 namespace onnxkit::infer {
+
+namespace detail {
+class Engine;
+}
 
 struct InferOptions {
   /// Schemas (and so rule ids) to use; null (the default) means
@@ -47,7 +53,8 @@ struct InferIssue {
   std::string message;
 };
 
-/// What inference learnt about a value.
+/// What inference learnt about a value, in the ir::Type form the rules of
+/// rare ops and the callers that write types use.
 struct ValueFacts {
   ir::Type type;
   /// For small integer tensors of rank 0 or 1: their elements, each a
@@ -55,17 +62,90 @@ struct ValueFacts {
   std::optional<Shape> values;
 };
 
-/// The result of analyze(): facts per value (keyed by the tensors of the
-/// model analyzed), and the issues found.
-struct Analysis {
-  std::unordered_map<const ir::Tensor*, ValueFacts> facts;
+/// A dim as the analysis keeps it: a number, a symbol (an interned name, see
+/// Analysis::symbol()) or unknown. 16 bytes and no allocation, where a Dim
+/// holds two strings.
+struct DimFact {
+  static constexpr std::uint32_t kNumber = 0;
+  static constexpr std::uint32_t kUnknown = 1;
+  /// The number when `sym == kNumber`, else 0.
+  std::int64_t value = 0;
+  /// kNumber, kUnknown, or kFirstSymbol + the symbol's index.
+  std::uint32_t sym = kUnknown;
+  static constexpr std::uint32_t kFirstSymbol = 2;
+
+  static DimFact of(std::int64_t v) noexcept { return DimFact{v, kNumber}; }
+  static DimFact unknown() noexcept { return DimFact{}; }
+  bool is_value() const noexcept { return sym == kNumber; }
+  bool is_unknown() const noexcept { return sym == kUnknown; }
+  bool is_symbol() const noexcept { return sym >= kFirstSymbol; }
+  bool operator==(const DimFact&) const = default;
+};
+
+/// What inference knows about one value, in 32 bytes: for tensors (and
+/// sparse tensors) the element type and the dims, a range of the analysis's
+/// dim arena, and for small integer tensors their tracked contents, another
+/// range; for other kinds (sequence, optional, map, opaque) the full
+/// ir::Type, kept aside. A rule that passes a tensor through shares its
+/// input's range: nothing is copied.
+struct Fact {
+  ir::Type::Kind kind = ir::Type::Kind::kNone;
+  DataType elem = DataType::kUndefined;
+  /// Tensor kinds: the rank, or -1 when unknown.
+  std::int32_t rank = -1;
+  /// First dim in the arena (tensor kinds with a known rank).
+  std::uint32_t dims = 0;
+  /// Number of tracked elements, or -1 when the contents are not tracked.
+  std::int32_t num_values = -1;
+  /// First tracked element in the arena.
+  std::uint32_t values = 0;
+  /// Other kinds: index of the ir::Type kept aside.
+  std::uint32_t other = 0;
+
+  bool is_tensor_kind() const noexcept {
+    return kind == ir::Type::Kind::kTensor || kind == ir::Type::Kind::kSparseTensor;
+  }
+  bool has_rank() const noexcept { return is_tensor_kind() && rank >= 0; }
+  bool has_values() const noexcept { return num_values >= 0; }
+};
+
+/// The result of analyze(): a fact per value (keyed by the tensors of the
+/// model analyzed, in flat arrays), and the issues found.
+class Analysis {
+ public:
+  Analysis();
+  ~Analysis();
+  Analysis(Analysis&&) noexcept;
+  Analysis& operator=(Analysis&&) noexcept;
+
   std::vector<InferIssue> issues;
 
-  /// The inferred type of `t`, or null when nothing was inferred.
-  const ir::Type* type(const ir::Tensor* t) const {
-    auto it = facts.find(t);
-    return it == facts.end() ? nullptr : &it->second.type;
-  }
+  /// The fact known about `t`, or null when nothing was inferred or declared.
+  const Fact* fact(const ir::Tensor* t) const;
+  /// The dims and the tracked contents of a fact (empty when unknown).
+  std::span<const DimFact> dims(const Fact& f) const;
+  std::span<const DimFact> values(const Fact& f) const;
+  /// The name of a symbolic dim.
+  std::string_view symbol(const DimFact& d) const;
+  /// A dim in the IR's form.
+  Dim to_dim(const DimFact& d) const;
+  /// The fact in the IR's form; `into` (a declared type, say) keeps its
+  /// denotations and wire details where the kinds agree.
+  ir::Type to_type(const Fact& f, const ir::Type* into = nullptr) const;
+
+  /// The inferred type of `t` in the IR's form, made on first use and kept
+  /// (so the pointer stays valid as long as the analysis), or null when
+  /// nothing was inferred.
+  const ir::Type* type(const ir::Tensor* t) const;
+  /// How many values have a fact.
+  std::size_t size() const;
+
+  /// The arrays behind the facts (internal to the infer layer).
+  struct Store;
+
+ private:
+  friend class detail::Engine;
+  std::unique_ptr<Store> store_;
 };
 
 /// Infers every value of `model` (main graph, subgraphs, not function bodies)

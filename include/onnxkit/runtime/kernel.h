@@ -21,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "onnxkit/core/data_type.h"
@@ -31,11 +32,29 @@ namespace onnxkit::runtime {
 
 class ThreadPool;
 
+/// A body graph (If branch, Loop/Scan/SequenceMap body) planned once at
+/// session creation, as the main graph is. Kernels of control-flow ops get
+/// it from KernelInfo::subgraph() and run it with KernelContext::run_subgraph().
+/// Names the body reads from enclosing graphs are bound at run time to the
+/// enclosing run's values.
+class Subgraph {
+ public:
+  virtual ~Subgraph() = default;
+  /// The body's graph inputs and outputs, in order.
+  virtual std::size_t input_count() const = 0;
+  virtual std::size_t output_count() const = 0;
+  /// The body graph itself (declared types of its inputs and outputs).
+  virtual const ir::Graph& graph() const = 0;
+};
+
+/// Subgraphs by the name of the attribute holding them.
+using SubgraphList = std::vector<std::pair<std::string, const Subgraph*>>;
+
 /// What prepare() sees: the node and the facts known before any run.
 class KernelInfo {
  public:
   KernelInfo(const ir::Node& node, std::int64_t since_version, std::vector<DataType> input_dtypes,
-             std::vector<const Value*> constant_inputs);
+             std::vector<const Value*> constant_inputs, SubgraphList subgraphs = {});
 
   const ir::Node& node() const noexcept { return *node_; }
   /// The since_version of the operator's schema the node resolves to (for
@@ -62,6 +81,9 @@ class KernelInfo {
   std::vector<float> attr_floats(std::string_view name, std::vector<float> fallback = {}) const;
   /// The attribute itself, or null.
   const ir::Attribute* attr(std::string_view name) const;
+  /// The planned body held by graph attribute `name`; Error (located at the
+  /// node) when the node has no such graph attribute.
+  const Subgraph& subgraph(std::string_view name) const;
 
   /// Throws Error located at the node: "node 'n' (Op): message".
   [[noreturn]] void fail(std::string message) const;
@@ -71,6 +93,7 @@ class KernelInfo {
   std::int64_t since_version_;
   std::vector<DataType> input_dtypes_;
   std::vector<const Value*> constant_inputs_;
+  SubgraphList subgraphs_;
 };
 
 /// What run() sees: this run's inputs, outputs and resources.
@@ -90,6 +113,10 @@ class KernelContext {
   virtual void set_output(std::size_t i, Value value) = 0;
   /// The intra-op thread pool.
   virtual ThreadPool& threads() const = 0;
+  /// Runs `body` (from this node's KernelInfo::subgraph()) with `inputs` as
+  /// its graph inputs, in order; returns its graph outputs, in order. The
+  /// default throws: only the session's own context runs subgraphs.
+  virtual std::vector<Value> run_subgraph(const Subgraph& body, std::span<const Value> inputs);
 
   /// input(i), or Error naming the input when it is absent.
   const Value& required_input(std::size_t i) const;
@@ -121,7 +148,7 @@ struct TypeRule {
 struct KernelDef {
   std::string domain;  ///< "" for ai.onnx
   std::string op;
-  std::int64_t since_version = 1;           ///< first schema version covered
+  std::int64_t since_version = 1;               ///< first schema version covered
   std::int64_t until_version = kLatestVersion;  ///< last schema version covered
   std::string provider = "cpu";
   /// Inputs whose element types must be in a list; empty: any types.
@@ -149,9 +176,8 @@ class KernelRegistry {
   /// `provider` whose inputs have `input_dtypes` (kUndefined: unknown, which
   /// any rule accepts). Null when none fits; then `why_not`, when given,
   /// says what is registered instead.
-  const KernelDef* find(std::string_view domain, std::string_view op, std::int64_t version,
-                        std::string_view provider, std::span<const DataType> input_dtypes,
-                        std::string* why_not = nullptr) const;
+  const KernelDef* find(std::string_view domain, std::string_view op, std::int64_t version, std::string_view provider,
+                        std::span<const DataType> input_dtypes, std::string* why_not = nullptr) const;
 
   /// Every kernel registered, in registration order.
   std::vector<const KernelDef*> all() const;

@@ -9,6 +9,7 @@
 /// and what would provide a kernel.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,13 +45,43 @@ struct SessionOptions {
   /// Schemas for version resolution; null (the default) means
   /// schema::SchemaRegistry::onnx().
   const schema::SchemaRegistry* schemas = nullptr;
+  /// Graph optimization level: 0 none, 1 basic (Identity/Dropout removal,
+  /// constant folding, Conv+BatchNormalization folding, dead nodes removed).
+  /// Default 1. The rewrites live in the passes layer, above the runtime:
+  /// they run only when `optimizer` is set (passes::make_session() and
+  /// passes::with_graph_optimizations() set it).
+  int optimization_level = 1;
+  /// Rewrites the session's own copy of the model, before planning, at
+  /// `optimization_level` (called only when the level is above 0). Null (the
+  /// default): the model is planned as given.
+  std::function<void(ir::Model& model, int level)> optimizer;
+};
+
+/// Time per node, accumulated over the runs that were given it
+/// (Session::run with a profile).
+struct RunProfile {
+  struct Entry {
+    std::string node;  ///< node name (may be empty)
+    std::string op;    ///< "Conv", "devtech::FooOp"
+    double seconds = 0;
+  };
+  std::vector<Entry> nodes;  ///< per plan step, in execution order
+  std::size_t runs = 0;
 };
 
 /// A graph input or output as the session sees it.
 struct ValueInfo {
   std::string name;
+  /// kTensor, kSequence or kOptional (kTensor when undeclared).
+  Value::Kind kind = Value::Kind::kTensor;
+  /// Element type (of a sequence or optional: of its tensors).
   DataType dtype = DataType::kUndefined;
-  std::optional<Shape> shape;  ///< nullopt when the rank is unknown
+  /// Shape of a tensor (of a sequence or optional: of its tensors); nullopt
+  /// when the rank is unknown.
+  std::optional<Shape> shape;
+  /// The declared type as text: "float[N,3]", "seq(float[?])",
+  /// "optional(seq(int64[4]))"; empty when undeclared.
+  std::string type;
 };
 
 using NamedValues = std::vector<std::pair<std::string, Value>>;
@@ -74,6 +105,10 @@ class Session {
   /// unknown, missing or mistyped input (naming it) and on a kernel failure
   /// (naming the node).
   NamedValues run(const NamedValues& feeds, const std::vector<std::string>& output_names = {}) const;
+  /// run(), timing every node into `profile` (added to what it holds; it is
+  /// sized on first use). Not for concurrent runs on one profile.
+  NamedValues run(const NamedValues& feeds, const std::vector<std::string>& output_names,
+                  RunProfile* profile) const;
 
   /// Which kernel (provider and version range) each node got, in execution
   /// order: "node 'Conv_0' (Conv): Conv [11, latest] (cpu)".

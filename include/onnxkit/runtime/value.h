@@ -1,9 +1,11 @@
 #pragma once
-/// A runtime value: a tensor (element type, dims, storage) today; sequences
-/// and optionals later (Kind says which). Storage is shared: copying a Value
-/// is cheap and never copies elements. A Value either owns its bytes
-/// (writable) or borrows them from an owner it keeps alive (read-only), such
-/// as a weight that stays in the mapped model file.
+/// A runtime value: a tensor (element type, dims, storage), a sequence of
+/// tensors, or an optional (none, or one tensor or sequence); Kind says
+/// which. Storage is shared: copying a Value is cheap and never copies
+/// elements or sequence items. A tensor either owns its bytes (writable) or
+/// borrows them from an owner it keeps alive (read-only), such as a weight
+/// that stays in the mapped model file. Sequences and optionals are
+/// immutable: ops build new ones (sharing the items).
 
 #include <cstddef>
 #include <cstdint>
@@ -29,7 +31,9 @@ std::string dims_to_string(const Dims& dims);
 
 class Value {
  public:
-  enum class Kind : std::uint8_t { kNone, kTensor };
+  /// kNone: absent (an omitted input). A sequence or an optional is never
+  /// absent, even when it is empty.
+  enum class Kind : std::uint8_t { kNone, kTensor, kSequence, kOptional };
 
   /// An absent value (an omitted optional input or output).
   Value() = default;
@@ -38,8 +42,7 @@ class Value {
   static Value tensor(DataType dtype, Dims dims);
   /// A read-only tensor over `bytes`, which `keeper` keeps alive. The bytes
   /// must hold element_count(dims) packed elements of `dtype` (not strings).
-  static Value view(DataType dtype, Dims dims, std::span<const std::byte> bytes,
-                    std::shared_ptr<const void> keeper);
+  static Value view(DataType dtype, Dims dims, std::span<const std::byte> bytes, std::shared_ptr<const void> keeper);
   /// A read-only tensor over a Buffer's bytes (zero-copy; copies only when the
   /// bytes are not aligned for the element type).
   static Value from_buffer(DataType dtype, Dims dims, const Buffer& buffer);
@@ -49,11 +52,24 @@ class Value {
   /// allocators that recycle memory). `data` lies in `block`.
   static Value adopt(DataType dtype, Dims dims, std::byte* data, std::shared_ptr<void> block);
 
+  /// A sequence of `items`, each a tensor of `elem_type`. With kUndefined,
+  /// the element type is the first item's (an empty sequence keeps
+  /// kUndefined). Throws Error when an item is not a tensor of that type.
+  static Value sequence(DataType elem_type, std::vector<Value> items);
+  /// An optional holding `element` (a tensor or a sequence).
+  static Value optional(Value element);
+  /// An optional holding nothing, declared to hold `elem_kind` (kTensor or
+  /// kSequence) of `elem_type`.
+  static Value empty_optional(Kind elem_kind, DataType elem_type);
+
   Kind kind() const noexcept { return kind_; }
   bool is_tensor() const noexcept { return kind_ == Kind::kTensor; }
+  bool is_sequence() const noexcept { return kind_ == Kind::kSequence; }
+  bool is_optional() const noexcept { return kind_ == Kind::kOptional; }
   /// False for an absent value.
   explicit operator bool() const noexcept { return kind_ != Kind::kNone; }
 
+  /// Element type; of a sequence or optional, that of its tensors.
   DataType dtype() const noexcept { return dtype_; }
   const Dims& dims() const noexcept { return dims_; }
   std::size_t rank() const noexcept { return dims_.size(); }
@@ -91,16 +107,32 @@ class Value {
   /// A writable deep copy.
   Value clone() const;
 
+  // ---- sequences and optionals
+  /// The items of a sequence (an optional: its element, if any); empty for a tensor.
+  std::span<const Value> items() const noexcept;
+  /// Number of items of a sequence.
+  std::size_t item_count() const noexcept { return items().size(); }
+  /// Item `i` of a sequence; Error when out of range.
+  const Value& item(std::size_t i) const;
+  /// An optional's declared content: kTensor or kSequence (kNone for other kinds).
+  Kind element_kind() const noexcept { return elem_kind_; }
+  /// True for an optional holding a value.
+  bool has_element() const noexcept { return kind_ == Kind::kOptional && !items().empty(); }
+  /// The element of an optional; Error when it holds none or this is no optional.
+  const Value& element() const;
+
   /// The owner of the storage (for allocators that recycle blocks).
   const std::shared_ptr<const void>& storage_owner() const noexcept { return keeper_; }
 
-  /// "float[2,3]".
+  /// "float[2,3]", "seq(float) of 3", "optional(float[2])",
+  /// "optional(seq(int64)) empty".
   std::string describe() const;
 
  private:
   void require_writable() const;
 
   Kind kind_ = Kind::kNone;
+  Kind elem_kind_ = Kind::kNone;  // optional: what it holds (or would)
   DataType dtype_ = DataType::kUndefined;
   Dims dims_;
   std::int64_t size_ = 0;
@@ -108,6 +140,7 @@ class Value {
   std::byte* data_ = nullptr;
   std::size_t bytes_ = 0;
   bool writable_ = false;
+  std::shared_ptr<const std::vector<Value>> items_;  // sequence items; optional element
 };
 
 }  // namespace onnxkit::runtime

@@ -4,6 +4,7 @@
 /// since_version not above it, unless that one marks the op as removed.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -11,7 +12,20 @@
 
 #include "onnxkit/schema/op_schema.h"
 
+namespace onnxkit::ir {
+class Node;
+}
+
 namespace onnxkit::schema {
+
+/// A custom op's type and shape inference as a function: given the node and
+/// the inferred type of each input (kind kNone when unknown or absent), the
+/// type of each output (kind kNone: unknown, left to the schema's type
+/// constraints). Throwing onnxkit::Error reports an inconsistency, located
+/// at the node. Registered under an inference id, which a schema's
+/// `inference` names.
+using InferenceFunction =
+    std::function<std::vector<ir::Type>(const ir::Node& node, const std::vector<ir::Type>& inputs)>;
 
 class SchemaRegistry {
  public:
@@ -61,6 +75,14 @@ class SchemaRegistry {
 
   /// The largest since_version in `domain` here and in the parent; 0 when none.
   std::int64_t max_since_version(std::string_view domain) const;
+
+  /// Registers `fn` as the inference rule with id `id` (a schema's
+  /// `inference`). The built-in rules (ONNX op names, "same_as_input_0") take
+  /// precedence, so choose an id of your own, e.g. "devtech::FooOp". Throws
+  /// Error when this registry already has a function with that id.
+  void add_inference_function(std::string id, InferenceFunction fn);
+  /// The function registered as `id` here or in the parent; null when none.
+  const InferenceFunction* inference_function(std::string_view id) const;
 
   /// Number of schemas in this registry (not counting the parent).
   std::size_t size() const;

@@ -7,6 +7,8 @@
 // Each case runs in a forked child with an alarm, so a crash or a hang is
 // reported and the run goes on. One line per case on stdout:
 //   <suite>/<case> TAB pass|fail|error|timeout|crash TAB detail
+// Inputs and outputs may be tensors, sequences or optionals (the declared
+// type of the graph input or output says which .pb message a file holds).
 // Floats compare with rtol 1e-3, atol 1e-5 (NaN equals NaN); everything else
 // exactly. Cases whose outputs are random (test_bernoulli*,
 // test_training_dropout* other than *zero_ratio*) are checked for element
@@ -47,11 +49,16 @@ bool random_output_case(const std::string& name) {
 
 double as_double(const runtime::Value& v, std::size_t i) {
   switch (v.dtype()) {
-    case DataType::kFloat: return v.span<float>()[i];
-    case DataType::kDouble: return v.span<double>()[i];
-    case DataType::kFloat16: return static_cast<float>(v.span<runtime::reference::Float16>()[i]);
-    case DataType::kBfloat16: return static_cast<float>(v.span<runtime::reference::BFloat16>()[i]);
-    default: return 0;
+    case DataType::kFloat:
+      return v.span<float>()[i];
+    case DataType::kDouble:
+      return v.span<double>()[i];
+    case DataType::kFloat16:
+      return static_cast<float>(v.span<runtime::reference::Float16>()[i]);
+    case DataType::kBfloat16:
+      return static_cast<float>(v.span<runtime::reference::BFloat16>()[i]);
+    default:
+      return 0;
   }
 }
 
@@ -59,9 +66,26 @@ bool is_float(DataType t) {
   return t == DataType::kFloat || t == DataType::kDouble || t == DataType::kFloat16 || t == DataType::kBfloat16;
 }
 
+std::string compare(const runtime::Value& got, const runtime::Value& want, bool shape_only);
+
+/// compare() for sequences and optionals: kinds, lengths, then each item.
+std::string compare_items(const runtime::Value& got, const runtime::Value& want, bool shape_only) {
+  if (got.kind() != want.kind() || got.items().size() != want.items().size() ||
+      (got.is_optional() && got.has_element() != want.has_element())) {
+    return "got " + got.describe() + ", expected " + want.describe();
+  }
+  // An empty sequence carries no element type on the wire: only its length counts.
+  for (std::size_t i = 0; i < want.items().size(); ++i) {
+    const std::string diff = compare(got.items()[i], want.items()[i], shape_only);
+    if (!diff.empty()) return (got.is_sequence() ? "item " + std::to_string(i) + ": " : "element: ") + diff;
+  }
+  return {};
+}
+
 /// Empty when `got` matches `want`, else what differs.
 std::string compare(const runtime::Value& got, const runtime::Value& want, bool shape_only) {
   if (!got) return "no value";
+  if (!want.is_tensor() || !got.is_tensor()) return compare_items(got, want, shape_only);
   if (got.dtype() != want.dtype() || got.dims() != want.dims()) {
     return "got " + got.describe() + ", expected " + want.describe();
   }
@@ -92,7 +116,8 @@ std::string compare(const runtime::Value& got, const runtime::Value& want, bool 
       << " vs " << as_double(want, first) << "; max abs error " << worst << ")";
     return s.str();
   }
-  if (got.byte_size() != want.byte_size() || std::memcmp(got.bytes().data(), want.bytes().data(), want.byte_size()) != 0) {
+  if (got.byte_size() != want.byte_size() ||
+      std::memcmp(got.bytes().data(), want.bytes().data(), want.byte_size()) != 0) {
     return "elements differ";
   }
   return {};
@@ -107,30 +132,22 @@ std::string run_case(const fs::path& dir) {
     for (const ir::Tensor* t : model.graph->inputs()) {
       if (!t->is_constant()) inputs.push_back(t);
     }
-    for (const ir::Tensor* t : inputs) {
-      if (auto type = t->type(); type && !type->is_tensor()) {
-        return "error\tinput '" + t->name() + "' is a " + ir::type_to_string(*type) + " (only tensors are supported)";
-      }
-    }
-    for (const ir::Tensor* t : model.graph->outputs()) {
-      if (auto type = t->type(); type && !type->is_tensor()) {
-        return "error\toutput '" + t->name() + "' is a " + ir::type_to_string(*type) + " (only tensors are supported)";
-      }
-    }
     runtime::Session session(model);
     const fs::path data = dir / "test_data_set_0";
     runtime::NamedValues feeds;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const fs::path p = data / ("input_" + std::to_string(i) + ".pb");
       if (!fs::exists(p)) continue;  // an optional input left out
-      feeds.emplace_back(inputs[i]->name(), runtime::read_value_file(p));
+      const runtime::ValueInfo& info = session.inputs()[i];
+      feeds.emplace_back(inputs[i]->name(), runtime::read_value_file(p, info.kind, info.dtype));
     }
     const runtime::NamedValues outputs = session.run(feeds);
     const bool shape_only = random_output_case(name);
     for (std::size_t j = 0; j < outputs.size(); ++j) {
       const fs::path p = data / ("output_" + std::to_string(j) + ".pb");
       if (!fs::exists(p)) continue;
-      const runtime::Value want = runtime::read_value_file(p);
+      const runtime::ValueInfo& info = session.outputs()[j];
+      const runtime::Value want = runtime::read_value_file(p, info.kind, info.dtype);
       const std::string diff = compare(outputs[j].second, want, shape_only);
       if (!diff.empty()) return "fail\toutput '" + outputs[j].first + "': " + diff;
     }
@@ -190,8 +207,10 @@ int main(int argc, char** argv) {
   std::string filter;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string opt = argv[i];
-    if (opt == "--timeout") timeout = static_cast<unsigned>(std::stoul(argv[i + 1]));
-    else if (opt == "--filter") filter = argv[i + 1];
+    if (opt == "--timeout")
+      timeout = static_cast<unsigned>(std::stoul(argv[i + 1]));
+    else if (opt == "--filter")
+      filter = argv[i + 1];
   }
   std::vector<fs::path> cases;
   for (const auto& suite : fs::directory_iterator(root)) {

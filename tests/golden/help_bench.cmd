@@ -1,0 +1,1 @@
+{onnxkit} help bench
