@@ -15,6 +15,7 @@
 #include "onnxkit/runtime/tensor_io.h"
 #include "onnxkit/runtime/thread_pool.h"
 #include "onnxkit/schema/registry.h"
+#include "runtime/fast/fusion.h"
 
 namespace onnxkit::runtime {
 namespace {
@@ -29,6 +30,19 @@ std::string qualified(std::string_view domain, std::string_view op) {
 bool reference_kernels_from_env() {
   const char* v = std::getenv("ONNXKIT_KERNELS");
   return v != nullptr && std::string_view(v) == "reference";
+}
+
+/// The fast provider's fusions run when it is on and no custom kernel
+/// replaces an op they would swallow.
+bool fusions_allowed(const SessionOptions& options, const std::vector<std::shared_ptr<Provider>>& providers) {
+  if (std::none_of(providers.begin(), providers.end(), [](const auto& p) { return p->name() == "cpu-fast"; })) {
+    return false;
+  }
+  if (options.custom_kernels == nullptr) return true;
+  for (const KernelDef* d : options.custom_kernels->all()) {
+    if (d->domain.empty() && (d->op == "Conv" || d->op == "Add" || d->op == "Relu" || d->op == "Clip")) return false;
+  }
+  return true;
 }
 
 bool is_onnx_domain(std::string_view domain) {
@@ -677,6 +691,7 @@ Session::Session(const ir::Model& model, SessionOptions options) : plan_(std::ma
   graph.toposort();
   toposort_bodies(graph, 0);
   const infer::Analysis analysis = infer::analyze(copy);
+  if (fusions_allowed(options, plan.providers)) fast::fuse_conv_activations(graph, analysis);
 
   Planner planner{options, schemas, plan.providers, copy, analysis};
   const auto slots = planner.plan_graph(plan.main, graph, true, 0);

@@ -288,3 +288,155 @@ TEST(RuntimeFastKernels, DeclinedCasesFallBackToTheReference) {
 
 }  // namespace
 }  // namespace onnxkit::runtime
+
+namespace onnxkit::runtime {
+namespace {
+
+/// Conv (3x3, pad 1) -> [Add residual] -> activation, on a symbolic batch:
+/// the fast provider fuses it into one onnxkit.fast::FusedConv.
+ir::Model conv_block(const std::string& activation, bool residual, std::mt19937& rng,
+                     std::int64_t opset = 13) {
+  ir::Model m;
+  m.ir_version = 8;
+  ir::OpsetId onnx;
+  onnx.version = opset;
+  m.opset_import.push_back(onnx);
+  m.graph = std::make_unique<ir::Graph>();
+  ir::Graph& g = *m.graph;
+  g.set_name("main");
+  ir::Tensor* x = g.add_variable("x");
+  x->info().type = ir::Type::tensor(DataType::kFloat,
+                                    Shape{Dim::named("N"), Dim::of(4), Dim::of(6), Dim::of(5)});
+  g.inputs().push_back(x);
+  auto constant = [&](const std::string& name, const Dims& dims) {
+    ir::Tensor* t = g.add_constant(name, value_to_tensor_data(random_floats(dims, rng), name));
+    g.initializers().push_back(t);
+    return t;
+  };
+  ir::Tensor* conv_out = g.add_variable("conv_out");
+  g.layer("Conv", {x, constant("w", {4, 4, 3, 3}), constant("b", {4})}, {conv_out},
+          attrs(ir::Attribute::of_ints("pads", {1, 1, 1, 1})), {}, "conv");
+  ir::Tensor* cur = conv_out;
+  if (residual) {
+    ir::Tensor* sum = g.add_variable("sum");
+    g.layer("Add", {x, cur}, {sum}, {}, {}, "add");  // the residual is the first input
+    cur = sum;
+  }
+  ir::Tensor* y = g.add_variable("y");
+  if (activation == "Relu") {
+    g.layer("Relu", {cur}, {y}, {}, {}, "act");
+  } else if (activation == "Clip") {
+    auto scalar = [&](const std::string& name, float v) {
+      Value s = Value::tensor(DataType::kFloat, {});
+      s.mutable_span<float>()[0] = v;
+      ir::Tensor* t = g.add_constant(name, value_to_tensor_data(s, name));
+      g.initializers().push_back(t);
+      return t;
+    };
+    g.layer("Clip", {cur, scalar("lo", -0.5f), scalar("hi", 0.75f)}, {y}, {}, {}, "act");
+  } else {
+    g.layer("Identity", {cur}, {y}, {}, {}, "act");
+  }
+  g.outputs().push_back(y);
+  return m;
+}
+
+TEST(RuntimeFastKernels, ConvActivationAndResidualFuseAndMatchReference) {
+  std::mt19937 rng(29);
+  const std::tuple<std::string, bool, std::size_t> cases[] = {
+      {"Relu", false, 1}, {"Clip", false, 1}, {"Relu", true, 1}, {"", true, 2}};
+  for (const auto& [activation, residual, steps] : cases) {
+    SCOPED_TRACE(activation + (residual ? " with residual" : ""));
+    const ir::Model model = conv_block(activation, residual, rng);
+    SessionOptions ref_options;
+    ref_options.reference_kernels = true;
+    const Session ref(model, ref_options);
+    const Session fast(model);
+    const auto plan = fast.describe_plan();
+    ASSERT_EQ(plan.size(), steps) << plan[0];
+    EXPECT_NE(plan[0].find("onnxkit.fast::FusedConv"), std::string::npos) << plan[0];
+    for (std::int64_t batch : {1, 3}) {
+      const Value x = random_floats({batch, 4, 6, 5}, rng);
+      const Value want = ref.run({{"x", x}})[0].second;
+      const Value got = fast.run({{"x", x}})[0].second;
+      ASSERT_EQ(got.dims(), want.dims());
+      const auto g = got.span<float>(), w = want.span<float>();
+      for (std::size_t i = 0; i < g.size(); ++i) ASSERT_NEAR(g[i], w[i], 1e-4) << i;
+    }
+  }
+}
+
+TEST(RuntimeFastKernels, AValueReadTwiceIsNotFusedAway) {
+  // The Conv output is also a graph output: the Relu must stay a node.
+  std::mt19937 rng(31);
+  ir::Model model = conv_block("Relu", false, rng);
+  model.graph->outputs().push_back(model.graph->find_tensor("conv_out"));
+  const Session fast(model);
+  EXPECT_EQ(fast.describe_plan().size(), 2u);
+  const auto out = fast.run({{"x", random_floats({2, 4, 6, 5}, rng)}});
+  ASSERT_EQ(out.size(), 2u);
+  const auto pre = out[1].second.span<float>(), post = out[0].second.span<float>();
+  for (std::size_t i = 0; i < pre.size(); ++i) EXPECT_EQ(post[i], std::max(pre[i], 0.0f));
+}
+
+}  // namespace
+}  // namespace onnxkit::runtime
+
+namespace onnxkit::runtime {
+namespace {
+
+TEST(RuntimeFastKernels, ArithmeticMatchesReferenceOnItsBroadcastsAndFallsBackOnOthers) {
+  std::mt19937 rng(37);
+  const std::vector<std::pair<Dims, Dims>> shapes = {
+      {{2, 3, 4}, {2, 3, 4}}, {{2, 3, 4}, {}},        {{}, {2, 3, 4}},  {{2, 3, 4}, {4}},
+      {{4}, {2, 3, 4}},       {{2, 3, 4}, {1, 3, 4}}, {{5, 1}, {1, 5}}, {{2, 3, 4}, {3, 1}},
+      {{70000}, {70000}},     {{3, 40000}, {40000}}};
+  for (const char* op : {"Add", "Sub", "Mul", "Div"}) {
+    for (std::size_t i = 0; i < shapes.size(); ++i) {
+      Case c;
+      c.op = op;
+      c.inputs = {{shapes[i].first, false}, {shapes[i].second, i % 2 == 1}};
+      SCOPED_TRACE(std::string(op) + " shape " + std::to_string(i));
+      // Division by values near zero: compare relative to a larger tolerance.
+      check(c, rng, std::string(op) == "Div" ? 1000000 : 1);
+    }
+  }
+}
+
+TEST(RuntimeFastKernels, PowByAConstantExponentMatchesReference) {
+  std::mt19937 rng(41);
+  for (float e : {2.0f, 0.5f, 3.0f, 1.7f}) {
+    ir::Model m;
+    m.ir_version = 8;
+    ir::OpsetId onnx;
+    onnx.version = 13;
+    m.opset_import.push_back(onnx);
+    m.graph = std::make_unique<ir::Graph>();
+    ir::Graph& g = *m.graph;
+    g.set_name("main");
+    ir::Tensor* x = g.add_variable("x");
+    x->info().type = ir::Type::tensor(DataType::kFloat, Shape{Dim::of(3), Dim::of(50)});
+    g.inputs().push_back(x);
+    Value ev = Value::tensor(DataType::kFloat, {});
+    ev.mutable_span<float>()[0] = e;
+    ir::Tensor* et = g.add_constant("e", value_to_tensor_data(ev, "e"));
+    g.initializers().push_back(et);
+    ir::Tensor* y = g.add_variable("y");
+    g.outputs().push_back(y);
+    g.layer("Pow", {x, et}, {y}, {}, {}, "pow");
+    Value xv = random_floats({3, 50}, rng);
+    for (float& v : xv.mutable_span<float>()) v = std::abs(v) + 0.1f;
+    SessionOptions ref_options;
+    ref_options.reference_kernels = true;
+    const Value want = Session(m, ref_options).run({{"x", xv}})[0].second;
+    const Session fast(m);
+    EXPECT_TRUE(ran_fast(fast.describe_plan()[0]));
+    const Value got = fast.run({{"x", xv}})[0].second;
+    for (std::int64_t i = 0; i < got.size(); ++i) {
+      EXPECT_FLOAT_EQ(got.span<float>()[i], want.span<float>()[i]) << "exponent " << e;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace onnxkit::runtime

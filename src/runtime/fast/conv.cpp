@@ -183,10 +183,12 @@ class FastConv final : public Kernel {
     const memory::desc any_dst(to_dnnl(out), memory::data_type::f32, memory::format_tag::any);
     const memory::desc any_w(w_dims, memory::data_type::f32, memory::format_tag::any);
     const memory::desc bias_md = bias_ ? plain_f32({wd[0]}) : memory::desc();
-    const bool blocked = blocked_layout();
+    // Layouts chosen by oneDNN (blocked or channels-last; X and Y are copied
+    // in and out): its fastest kernels need them, and measure about twice as
+    // fast on resnet50 as its gemm convolution over NCHW, copies included.
     const dnnl::convolution_forward::desc desc(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-        blocked ? any_src : plan->src_plain, any_w, bias_md, blocked ? any_dst : plan->dst_plain,
+        any_src, any_w, bias_md, any_dst,
         strides, dilations, pad_l, pad_r);
     dnnl::primitive_attr attr = base_attr();
     dnnl::post_ops ops;
@@ -256,13 +258,6 @@ class FastConv final : public Kernel {
       dst[i] = act_.apply(zs != nullptr ? dst[i] + zs[i] : dst[i]);
   }
 
-  static bool blocked_layout() {
-    static const bool blocked = [] {
-      const char* v = std::getenv("ONNXKIT_CONV_LAYOUT");
-      return v == nullptr || std::string_view(v) != "plain";
-    }();
-    return blocked;
-  }
 
   reference::Window window_;
   std::int64_t group_;

@@ -12,9 +12,10 @@ namespace onnxkit::runtime::fast {
 /// live only in a session's copy of the model).
 inline constexpr const char* kFastDomain = "onnxkit.fast";
 
-void register_fast_conv(KernelRegistry& r);    // conv.cpp
-void register_fast_matmul(KernelRegistry& r);  // matmul.cpp
-void register_fast_pool(KernelRegistry& r);    // pool.cpp
+void register_fast_conv(KernelRegistry& r);         // conv.cpp
+void register_fast_matmul(KernelRegistry& r);       // matmul.cpp
+void register_fast_pool(KernelRegistry& r);         // pool.cpp
+void register_fast_elementwise(KernelRegistry& r);  // elementwise.cpp
 
 /// True when the fast Conv takes a node with these inputs (X's element
 /// type, W and the bias when constant): fusion.cpp fuses only those.

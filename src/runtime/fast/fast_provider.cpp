@@ -11,6 +11,7 @@ class FastCpuProvider final : public Provider {
     fast::register_fast_conv(kernels_);
     fast::register_fast_matmul(kernels_);
     fast::register_fast_pool(kernels_);
+    fast::register_fast_elementwise(kernels_);
   }
   std::string_view name() const override { return "cpu-fast"; }
   const KernelRegistry& kernels() const override { return kernels_; }
