@@ -232,18 +232,6 @@ NOT_INFERRED = {
         "gap: the expanded body derives the grid's dims through float arithmetic on the size values (values are tracked for integer tensors only)",
     "node/test_affine_grid_3d_expanded":
         "gap: the expanded body derives the grid's dims through float arithmetic on the size values (values are tracked for integer tensors only)",
-    "node/test_center_crop_pad_crop_and_pad_expanded":
-        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
-    "node/test_center_crop_pad_crop_axes_chw_expanded":
-        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
-    "node/test_center_crop_pad_crop_axes_hwc_expanded":
-        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
-    "node/test_center_crop_pad_crop_expanded":
-        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
-    "node/test_center_crop_pad_crop_negative_axes_hwc_expanded":
-        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
-    "node/test_center_crop_pad_pad_expanded":
-        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
     "node/test_flexattention_causal_mask_expanded_ver26":
         "gap: the expanded body builds the mask and the output through ops value propagation does not follow yet",
     "node/test_range_bfloat16_type_positive_delta":
