@@ -79,6 +79,9 @@ def bench_model(model, builds, repeats, scratch):
         ok = {b: ([], []) for b in builds}
         for r in range(repeats):
             wall, rss, stdout = timed(["/usr/bin/python3", "-c", ONNX_SNIPPET, model, op])
+            if not stdout.strip():
+                sys.exit(f"python3-onnx failed on {model} ({op}); is it valid? (a graph from "
+                         "bench/gen_graph.py needs --no-shuffle: onnx.checker wants sorted nodes)")
             inner = json.loads(stdout.strip().splitlines()[-1])
             py_wall.append(wall)
             py_rss.append(rss)

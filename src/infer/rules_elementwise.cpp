@@ -231,6 +231,35 @@ void layer_norm_rule(InferContext& cx) {
 
 void variadic_broadcast(InferContext& cx) { broadcast_rule(cx, 0, DataType::kUndefined); }
 
+/// Max, Min: tracked integers too (CenterCropPad's body takes the Max of two shapes).
+void max_min_rule(InferContext& cx) {
+  broadcast_rule(cx, 0, DataType::kUndefined);
+  const bool is_max = cx.node().op_type() == "Max";
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < cx.num_inputs(); ++i) {
+    const auto v = cx.values(i);
+    if (!v) return;
+    if (v->size() != 1 && n > 1 && v->size() != n) return;
+    n = std::max(n, v->size());
+  }
+  if (n == 0) return;
+  std::vector<DimFact> out(n, DimFact::unknown());
+  for (std::size_t k = 0; k < n; ++k) {
+    std::optional<std::int64_t> best;
+    for (std::size_t i = 0; i < cx.num_inputs(); ++i) {
+      const auto v = *cx.values(i);
+      const DimFact& d = v[v.size() == 1 ? 0 : k];
+      if (!d.is_value()) {
+        best.reset();
+        break;
+      }
+      best = !best ? d.value : (is_max ? std::max(*best, d.value) : std::min(*best, d.value));
+    }
+    if (best) out[k] = DimFact::of(*best);
+  }
+  cx.set_value_facts(0, out);
+}
+
 void prelu_rule(InferContext& cx) { same_as_input_0(cx); }
 
 }  // namespace
@@ -308,7 +337,9 @@ void add_elementwise_rules(RuleTable& t) {
        {"And", "Or", "Xor", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"}) {
     t.add(op, comparison);
   }
-  for (const char* op : {"Max", "Min", "Sum", "Mean", "SwiGLU"}) t.add(op, variadic_broadcast);
+  t.add("Max", max_min_rule);
+  t.add("Min", max_min_rule);
+  for (const char* op : {"Sum", "Mean", "SwiGLU"}) t.add(op, variadic_broadcast);
   t.add("Where", where_rule);
   t.add("Cast", cast_rule);
   t.add("CastLike", cast_like_rule);

@@ -14,10 +14,41 @@ namespace onnxkit::infer::detail {
 
 namespace {
 
-/// The float contents of input `i` when it is a constant (an initializer or a
-/// Constant node's value).
+float half_to_float(std::uint16_t h) {
+  const std::uint32_t sign = (h & 0x8000U) << 16;
+  std::uint32_t exp = (h >> 10) & 0x1fU;
+  std::uint32_t mant = h & 0x3ffU;
+  std::uint32_t bits = 0;
+  if (exp == 0 && mant == 0) {
+    bits = sign;
+  } else if (exp == 0) {  // subnormal: normalise
+    exp = 127 - 15 + 1;
+    while ((mant & 0x400U) == 0) {
+      mant <<= 1;
+      --exp;
+    }
+    bits = sign | (exp << 23) | ((mant & 0x3ffU) << 13);
+  } else if (exp == 0x1f) {
+    bits = sign | 0x7f800000U | (mant << 13);
+  } else {
+    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+  }
+  float f = 0;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+float bfloat16_to_float(std::uint16_t b) {
+  const std::uint32_t bits = static_cast<std::uint32_t>(b) << 16;
+  float f = 0;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
 }  // namespace
 
+/// The float contents of input `i` when it is a constant (an initializer or a
+/// Constant node's value) of float, float16 or bfloat16.
 std::optional<std::vector<float>> const_floats(const InferContext& cx, std::size_t i) {
   if (!cx.has_input(i)) return std::nullopt;
   const ir::Tensor* t = cx.node().inputs()[i];
@@ -29,19 +60,38 @@ std::optional<std::vector<float>> const_floats(const InferContext& cx, std::size
       if (const ir::Attribute* a = p->attribute("value_floats")) return a->floats;
     }
   }
-  if (data == nullptr || data->data_type != DataType::kFloat) return std::nullopt;
+  if (data == nullptr) return std::nullopt;
   const std::uint64_t n = data->element_count();
   if (n > kMaxTrackedValues) return std::nullopt;
-  if (data->float_data.size() == n) return data->float_data;
+  const bool half = data->data_type == DataType::kFloat16 || data->data_type == DataType::kBfloat16;
+  if (data->data_type != DataType::kFloat && !half) return std::nullopt;
+  auto widen = [&](std::uint16_t bits) {
+    return data->data_type == DataType::kFloat16 ? half_to_float(bits) : bfloat16_to_float(bits);
+  };
+  if (data->data_type == DataType::kFloat && data->float_data.size() == n) return data->float_data;
+  std::vector<float> out(n);
+  if (half && data->int32_data.size() == n) {  // 16-bit floats travel in int32_data
+    for (std::uint64_t k = 0; k < n; ++k)
+      out[k] = widen(static_cast<std::uint16_t>(data->int32_data[k]));
+    return out;
+  }
   Buffer bytes;
   try {
     bytes = data->bytes();
   } catch (const Error&) {
     return std::nullopt;
   }
-  if (bytes.size() != n * 4) return std::nullopt;
-  std::vector<float> out(n);
-  std::memcpy(out.data(), bytes.bytes().data(), n * 4);
+  const std::size_t width = half ? 2 : 4;
+  if (bytes.size() != n * width) return std::nullopt;
+  for (std::uint64_t k = 0; k < n; ++k) {
+    if (half) {
+      std::uint16_t bits = 0;
+      std::memcpy(&bits, bytes.bytes().data() + k * 2, 2);
+      out[k] = widen(bits);
+    } else {
+      std::memcpy(&out[k], bytes.bytes().data() + k * 4, 4);
+    }
+  }
   return out;
 }
 

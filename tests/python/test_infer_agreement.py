@@ -232,24 +232,8 @@ NOT_INFERRED = {
         "gap: the expanded body derives the grid's dims through float arithmetic on the size values (values are tracked for integer tensors only)",
     "node/test_affine_grid_3d_expanded":
         "gap: the expanded body derives the grid's dims through float arithmetic on the size values (values are tracked for integer tensors only)",
-    "node/test_center_crop_pad_crop_and_pad_expanded":
-        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
-    "node/test_center_crop_pad_crop_axes_chw_expanded":
-        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
-    "node/test_center_crop_pad_crop_axes_hwc_expanded":
-        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
-    "node/test_center_crop_pad_crop_expanded":
-        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
-    "node/test_center_crop_pad_crop_negative_axes_hwc_expanded":
-        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
-    "node/test_center_crop_pad_pad_expanded":
-        "gap: the expanded body computes crop and pad amounts with Max/Min/Div on shape values, which value propagation does not follow yet",
     "node/test_flexattention_causal_mask_expanded_ver26":
         "gap: the expanded body builds the mask and the output through ops value propagation does not follow yet",
-    "node/test_range_bfloat16_type_positive_delta":
-        "gap: float16/bfloat16 bounds are not decoded (Range reads int and float constants only)",
-    "node/test_range_float16_type_positive_delta":
-        "gap: float16/bfloat16 bounds are not decoded (Range reads int and float constants only)",
     "node/test_range_bfloat16_type_positive_delta_expanded":
         "gap: the expanded Range body (Sub, Div, Ceil, Max, Cast on scalars) is not followed by value propagation",
     "node/test_range_float16_type_positive_delta_expanded":
@@ -279,7 +263,8 @@ def fix_small_inputs(model, case_dir):
                 t.ParseFromString(f.read())
         except Exception:  # noqa: BLE001 - a sequence or optional
             continue
-        if t.data_type not in (onnx.TensorProto.INT64, onnx.TensorProto.INT32, onnx.TensorProto.FLOAT):
+        if t.data_type not in (onnx.TensorProto.INT64, onnx.TensorProto.INT32, onnx.TensorProto.FLOAT,
+                               onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16):
             continue
         if len(t.dims) > 1:
             continue
