@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One graph-editing pipeline in this process, timed step by step (bench/run_gs.sh).
 
-    /usr/bin/python3 bench/gs_pipeline.py MODEL --impl IMPL [--out OUT.onnx] [--repeats N]
+    /usr/bin/python3 bench/gs_pipeline.py MODEL --impl IMPL [--out OUT.onnx] [--repeats N] [--onnxkit BIN]
     /usr/bin/python3 bench/gs_pipeline.py --table RESULTS.jsonl
     /usr/bin/python3 bench/gs_pipeline.py --compare A.onnx B.onnx
 
@@ -17,16 +17,24 @@ IMPL and its steps:
                    onnx.load, gs.import_onnx(ModelProto) (serialized and read
                    by onnxkit), toposort, cleanup, gs.export_onnx (an
                    onnx.ModelProto), onnx.save
+  cli              the same pipeline in C++, no interpreter: the command
+                   `onnxkit edit MODEL OUT --toposort --cleanup` (load,
+                   toposort, cleanup, save with export's rules) as a child
+                   process; only its total is known (wall clock around the
+                   child), and its peak RSS is the child's ru_maxrss
 
 Prints one JSON line: seconds per step (the best run of --repeats, each run
-starting from a fresh load), their total, node counts, the time to import
-the Python modules (not in the total), and the peak RSS of the process
-(ru_maxrss: the process's whole life, interpreter included).
+starting from a fresh load), their total, the CPU seconds (user + system) of
+that run, node counts, the time to import the Python modules (not in the
+total), and the peak RSS of the process (ru_maxrss: the process's whole
+life, interpreter included), and that peak less the RSS after the imports
+("graph" memory: what the pipeline itself added).
 """
 import argparse
 import json
 import os
 import resource
+import subprocess
 import sys
 import time
 
@@ -37,9 +45,33 @@ def peak_rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def run_cli(binary, model_path, out_path):
+    """`onnxkit edit` as a child: (wall seconds, CPU seconds, peak RSS MiB, nodes)."""
+    s = time.perf_counter()
+    proc = subprocess.Popen([binary, "edit", model_path, out_path, "--toposort", "--cleanup", "-q"])
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - s
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit("gs_pipeline: {} edit failed (exit {})".format(binary, proc.returncode))
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+
+
+def count_nodes(path, binary):
+    """Node count of a model, through `onnxkit inspect --json`."""
+    out = subprocess.run([binary, "inspect", path, "--json"], check=True, capture_output=True).stdout
+    return json.loads(out)["node_count"]
+
+
 def run_once(impl, model_path, out_path, mods):
     t = {}
     clock = time.perf_counter
+    c0 = cpu_seconds()
     if impl == "gs":
         onnx, gs = mods
         s = clock(); proto = onnx.load(model_path); t["load"] = clock() - s
@@ -74,6 +106,7 @@ def run_once(impl, model_path, out_path, mods):
         raise SystemExit("unknown --impl " + impl)
     # Freeing the graph is part of the user's cost too (end of a script or function).
     s = clock()
+    t["cpu"] = cpu_seconds() - c0
     del graph, exported
     if impl != "onnxkit":
         del proto
@@ -96,8 +129,22 @@ def import_modules(impl):
     return (onnx, gs), {"onnx": onnx.__version__}
 
 
+def pipeline_cli(args, out):
+    runs = [run_cli(args.onnxkit, args.model, out) for _ in range(args.repeats)]
+    wall, cpu, _ = min(runs)
+    rec = {"model": os.path.basename(args.model), "impl": "cli",
+           "steps": {k: None for k in STEPS}, "total": wall, "cpu": cpu, "free": None,
+           "nodes_before": count_nodes(args.model, args.onnxkit),
+           "nodes_after": count_nodes(out, args.onnxkit), "startup": 0.0,
+           "rss_after_import_mib": 0.0, "peak_rss_mib": max(r[2] for r in runs),
+           "repeats": args.repeats, "versions": {}, "out": out, "out_bytes": os.path.getsize(out)}
+    print(json.dumps(rec))
+
+
 def pipeline(args):
     out = args.out or os.path.splitext(args.model)[0] + "." + args.impl + ".out.onnx"
+    if args.impl == "cli":
+        return pipeline_cli(args, out)
     s = time.perf_counter()
     mods, versions = import_modules(args.impl)
     startup = time.perf_counter() - s
@@ -106,7 +153,8 @@ def pipeline(args):
     best = min(runs, key=lambda r: sum(r[0][k] for k in STEPS))
     t, before, after = best
     rec = {"model": os.path.basename(args.model), "impl": args.impl,
-           "steps": {k: t[k] for k in STEPS}, "total": sum(t[k] for k in STEPS), "free": t["free"],
+           "steps": {k: t[k] for k in STEPS}, "total": sum(t[k] for k in STEPS), "cpu": t["cpu"],
+           "free": t["free"],
            "nodes_before": before, "nodes_after": after, "startup": startup,
            "rss_after_import_mib": rss_start, "peak_rss_mib": peak_rss_mib(),
            "repeats": args.repeats, "versions": versions, "out": out,
@@ -128,28 +176,36 @@ def table(path):
         if r["model"] not in models:
             models.append(r["model"])
         by[(r["model"], r["impl"])] = r
-    impls = [i for i in ["gs", "onnxkit", "onnxkit-dropin"] if any(k[1] == i for k in by)]
+    impls = [i for i in ["gs", "onnxkit", "onnxkit-dropin", "cli"] if any(k[1] == i for k in by)]
     print("| model | nodes (after cleanup) | impl | " + " | ".join(STEPS) +
-          " | total s | peak RSS MiB | speed × | memory × |")
-    print("|---|---:|---|" + "---:|" * (len(STEPS) + 4))
+          " | total s | CPU s | peak RSS MiB | graph MiB | speed × | CPU speed × | memory × | graph memory × |")
+    print("|---|---:|---|" + "---:|" * (len(STEPS) + 8))
     for m in models:
         ref = by.get((m, "gs"))
         for i in impls:
             r = by.get((m, i))
             if r is None:
                 continue
-            speed = mem = "–"
+            speed = cpu_speed = mem = gmem = "–"
+            graph = r["peak_rss_mib"] - r["rss_after_import_mib"]
             if ref is not None and i != "gs":
                 speed = "{:.0f}".format(ref["total"] / r["total"]) if ref["total"] / r["total"] >= 10 \
                     else "{:.1f}".format(ref["total"] / r["total"])
+                if ref.get("cpu") and r.get("cpu"):
+                    cpu_speed = "{:.0f}".format(ref["cpu"] / r["cpu"])
                 mem = "{:.1f}".format(ref["peak_rss_mib"] / r["peak_rss_mib"])
-            print("| {} | {:,} ({:,}) | {} | {} | {} | {:.0f} | {} | {} |".format(
+                gmem = "{:.1f}".format((ref["peak_rss_mib"] - ref["rss_after_import_mib"]) / graph)
+            print("| {} | {:,} ({:,}) | {} | {} | {} | {} | {:.0f} | {:.0f} | {} | {} | {} | {} |".format(
                 m, r["nodes_before"], r["nodes_after"], i,
                 " | ".join(fmt_s(r["steps"][k]) for k in STEPS), fmt_s(r["total"]),
-                r["peak_rss_mib"], speed, mem))
+                fmt_s(r.get("cpu")), r["peak_rss_mib"], graph, speed, cpu_speed, mem, gmem))
     print()
-    print("Steps in seconds (best of the runs); speed × = onnx-graphsurgeon total / total, "
-          "memory × = onnx-graphsurgeon peak RSS / peak RSS.")
+    print("Steps in seconds (best of the runs); CPU s = user + system seconds of that run; "
+          "graph MiB = peak RSS less the RSS after the imports; speed × = onnx-graphsurgeon "
+          "total / total, CPU speed × the same for CPU s (steadier on a shared machine), "
+          "memory × = onnx-graphsurgeon peak RSS / peak RSS, graph memory × the "
+          "same for graph MiB. cli: `onnxkit edit MODEL OUT --toposort --cleanup`, one process "
+          "(no steps, no interpreter).")
 
 
 def compare(a_path, b_path):
@@ -176,7 +232,8 @@ def compare(a_path, b_path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", nargs="?")
-    ap.add_argument("--impl", choices=["gs", "onnxkit", "onnxkit-dropin"])
+    ap.add_argument("--impl", choices=["gs", "onnxkit", "onnxkit-dropin", "cli"])
+    ap.add_argument("--onnxkit", default="build/onnxkit", help="the onnxkit program (--impl cli)")
     ap.add_argument("--out", help="output file (default: next to MODEL)")
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--table", help="print the markdown table of a JSON-lines file of results")

@@ -25,6 +25,7 @@
 #   ONNXKIT_BENCH_ORDERS    node orders to run (default "sorted shuffled")
 #   ONNXKIT_BENCH_DROPIN=0  skip the onnxkit drop-in variant (onnx.load +
 #                           gs.import_onnx(ModelProto) ... gs.export_onnx + onnx.save)
+#   ONNXKIT_BENCH_CLI=0     skip the C++ row (`onnxkit edit IN OUT --toposort --cleanup`)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${ONNXKIT_BUILD:-$root/build}
@@ -77,8 +78,15 @@ for order in "${orders[@]}"; do
       PYTHONPATH=$okpath $py "$root/bench/gs_pipeline.py" "$model" --impl onnxkit-dropin \
         --repeats "$repeats" --out "$scratch/out_dropin_$tag.onnx" | tee -a "$results" >&2
     fi
+    if [[ ${ONNXKIT_BENCH_CLI:-1} != 0 ]]; then
+      $py "$root/bench/gs_pipeline.py" "$model" --impl cli --onnxkit "$build/onnxkit" \
+        --repeats "$repeats" --out "$scratch/out_cli_$tag.onnx" | tee -a "$results" >&2
+    fi
     if ((have_gs)); then  # same graph out of both?
       $py "$root/bench/gs_pipeline.py" --compare "$scratch/out_gs_$tag.onnx" "$scratch/out_onnxkit_$tag.onnx" >&2
+      if [[ ${ONNXKIT_BENCH_CLI:-1} != 0 ]]; then
+        $py "$root/bench/gs_pipeline.py" --compare "$scratch/out_gs_$tag.onnx" "$scratch/out_cli_$tag.onnx" >&2
+      fi
     fi
   done
 done

@@ -24,7 +24,6 @@ Differences from onnx-graphsurgeon (0.6.1), on purpose:
 import numbers
 from collections import OrderedDict, defaultdict
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
 
 from . import _onnxkit as _ok
 
@@ -187,13 +186,44 @@ class _Attributes(MutableMapping):
         return OrderedDict(self.items())
 
 
+class _Record:
+    """A dataclass-like record (fields, repr, equality) without importing
+    dataclasses, which pulls in inspect and ast: 1.6 MiB of a small script."""
+    _fields = ()
+
+    def __init__(self, *args, **kwargs):
+        if len(args) > len(self._fields):
+            raise TypeError("{}() takes {} arguments".format(type(self).__name__, len(self._fields)))
+        values = dict(zip(self._fields, args))
+        for key, value in kwargs.items():
+            if key not in self._fields or key in values:
+                raise TypeError("{}() got an unexpected or repeated argument '{}'".format(
+                    type(self).__name__, key))
+            values[key] = value
+        missing = [f for f in self._fields if f not in values]
+        if missing:
+            raise TypeError("{}() missing {}".format(type(self).__name__, ", ".join(missing)))
+        for key in self._fields:
+            setattr(self, key, values[key])
+
+    def __repr__(self):
+        return "{}({})".format(type(self).__qualname__,
+                               ", ".join("{}={!r}".format(f, getattr(self, f)) for f in self._fields))
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self._fields)
+
+    __hash__ = None
+
+
 class Node(_ok.Node):
     """A node: `op` applied to `inputs` giving `outputs`, with `attrs`."""
 
-    @dataclass
-    class AttributeRef:
-        name: str
-        type: type
+    class AttributeRef(_Record):
+        """A reference to an attribute of the enclosing function (name, type)."""
+        _fields = ("name", "type")
 
     def __new__(cls, op, name=None, attrs=None, inputs=None, outputs=None, domain=None):
         n = _ok._new_node(op, name or "", domain or "")
@@ -507,10 +537,8 @@ class Graph(_ok.Graph):
     __repr__ = __str__
 
 
-@dataclass
-class _OpsetId:
-    domain: str
-    version: int
+class _OpsetId(_Record):
+    _fields = ("domain", "version")
 
 
 _ok._set_classes(graph=Graph, node=Node, variable=Variable, constant=Constant)

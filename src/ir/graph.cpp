@@ -30,8 +30,8 @@ Graph::~Graph() {
 
 Node* Graph::make_node(std::string op_type, std::string domain, std::string name) {
   auto node = std::unique_ptr<Node>(new Node(this));
-  node->op_type_ = std::move(op_type);
-  node->domain_ = std::move(domain);
+  node->set_op_type(std::move(op_type));
+  node->set_domain(std::move(domain));
   node->name_ = std::move(name);
   Node* raw = node.get();
   nodes_.push_back(std::move(node));
@@ -46,8 +46,7 @@ Node* Graph::insert_node(std::size_t index, std::string op_type, std::string dom
                          std::string name) {
   Node* node = make_node(std::move(op_type), std::move(domain), std::move(name));
   index = std::min(index, nodes_.size() - 1);
-  std::rotate(nodes_.begin() + static_cast<std::ptrdiff_t>(index), nodes_.end() - 1,
-              nodes_.end());
+  std::rotate(nodes_.begin() + static_cast<std::ptrdiff_t>(index), nodes_.end() - 1, nodes_.end());
   return node;
 }
 
@@ -119,7 +118,7 @@ Tensor* Graph::add_empty_tensor() { return add_variable(std::string()); }
 void Graph::rename_tensor(Tensor* tensor, std::string name) {
   index_remove(tensor);
   tensor->name_ = std::move(name);
-  if (tensor->data_) tensor->data_->name = tensor->name_;
+  if (TensorData* data = tensor->data()) data->name = tensor->name_;
   index_add(tensor);
 }
 

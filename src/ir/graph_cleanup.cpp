@@ -30,6 +30,13 @@ bool has_subgraph(const Node& node) {
   return false;
 }
 
+// Walks over nodes_ visit nodes scattered in memory (a shuffled file, or
+// nodes made at different times): asking for the node a few steps ahead
+// overlaps the cache misses instead of taking them one at a time.
+constexpr std::size_t kAhead = 8;
+
+void prefetch(const void* p) { __builtin_prefetch(p); }
+
 }  // namespace
 
 std::size_t Graph::cleanup(const CleanupOptions& options) {
@@ -49,7 +56,10 @@ std::size_t Graph::cleanup(const CleanupOptions& options) {
     }
   }
 
-  for (std::size_t i = 0; i < nodes_.size(); ++i) nodes_[i]->mark_ = 0;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (i + kAhead < nodes_.size()) prefetch(nodes_[i + kAhead].get());
+    nodes_[i]->mark_ = 0;
+  }
   std::vector<Node*> stack;
   auto visit_tensor = [&](const Tensor* t) {
     for (Node* p : t->producers_) {
@@ -63,6 +73,7 @@ std::size_t Graph::cleanup(const CleanupOptions& options) {
   while (!stack.empty()) {
     Node* node = stack.back();
     stack.pop_back();
+    for (const Tensor* t : node->inputs_) prefetch(t);  // misses in parallel, not in turn
     for (const Tensor* t : node->inputs_) visit_tensor(t);
     if (!has_subgraph(*node)) continue;
     std::vector<Tensor*> outer;
@@ -73,7 +84,9 @@ std::size_t Graph::cleanup(const CleanupOptions& options) {
   const std::size_t before = nodes_.size();
   std::vector<std::unique_ptr<Node>> live;
   live.reserve(nodes_.size());
-  for (auto& node : nodes_) {
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (i + kAhead < nodes_.size()) prefetch(nodes_[i + kAhead].get());
+    auto& node = nodes_[i];
     if (node->mark_ == 1) {
       live.push_back(std::move(node));
     } else {
@@ -104,15 +117,17 @@ std::size_t Graph::cleanup(const CleanupOptions& options) {
     }
   }
   if (options.remove_unused_graph_inputs) {
-    std::erase_if(inputs_, [&](const Tensor* t) {
-      return t->consumers_.empty() && !graph_outputs.count(t);
-    });
+    std::erase_if(
+        inputs_, [&](const Tensor* t) { return t->consumers_.empty() && !graph_outputs.count(t); });
   }
   if (options.recurse_subgraphs) {
     CleanupOptions sub = options;
     sub.remove_unused_graph_inputs = false;  // subgraph inputs are positional
-    for (auto& node : nodes_) {
-      for (Graph* g : node->subgraphs()) g->cleanup(sub);
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      if (i + kAhead < nodes_.size()) prefetch(nodes_[i + kAhead].get());
+      const Node& node = *nodes_[i];
+      if (node.attrs_.empty() || !has_subgraph(node)) continue;  // no vector made per node
+      for (Graph* g : node.subgraphs()) g->cleanup(sub);
     }
   }
 

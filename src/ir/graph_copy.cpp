@@ -45,8 +45,10 @@ void Graph::copy_into(Graph& dst, TensorMap& map) const {
     auto c = std::unique_ptr<Tensor>(new Tensor(&dst, t->name_));
     c->kind_ = t->kind_;
     if (t->info_) c->info_ = std::make_unique<ValueInfo>(*t->info_);
-    if (t->data_) c->data_ = std::make_unique<TensorData>(*t->data_);
-    if (t->sparse_) c->sparse_ = std::make_unique<SparseTensorData>(*t->sparse_);
+    if (const TensorData* data = t->data()) c->reset_payload(new TensorData(*data));
+    if (const SparseTensorData* sparse = t->sparse_data()) {
+      c->reset_payload(new SparseTensorData(*sparse), true);
+    }
     map[t.get()] = c.get();
     dst.tensors_.push_back(std::move(c));
   }
@@ -56,9 +58,10 @@ void Graph::copy_into(Graph& dst, TensorMap& map) const {
 
   dst.nodes_.reserve(nodes_.size());
   for (const auto& node : nodes_) {
-    Node* n = dst.make_node(node->op_type_, node->domain_, node->name_);
+    Node* n = dst.make_node({}, {}, node->name_);
+    n->op_type_ = node->op_type_;
+    n->domain_ = node->domain_;
     if (node->rare_) n->rare_ = std::make_unique<Node::Rare>(*node->rare_);
-    n->extras_ = node->extras_;
     for (Tensor* t : node->inputs_) n->add_input(mapped(map, t));
     for (Tensor* t : node->outputs_) n->add_output(mapped(map, t));
     n->attrs_.reserve(node->attrs_.size());

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "block_pool.h"
+#include "interned_string.h"
 #include "onnxkit/ir/graph.h"
 #include "onnxkit/ir/tensor.h"
 
@@ -25,9 +26,18 @@ void erase_one(std::vector<Node*>& list, const Node* node) {
 
 }  // namespace
 
+Node::Node(Graph* graph)
+    : graph_(graph), op_type_(&detail::interned_empty()), domain_(&detail::interned_empty()) {}
+
 Node::~Node() = default;
 
-void* Node::operator new(std::size_t size) { return detail::pool_allocate(detail::kNodePool, size); }
+void Node::set_op_type(std::string v) { op_type_ = &detail::intern(v); }
+
+void Node::set_domain(std::string v) { domain_ = &detail::intern(v); }
+
+void* Node::operator new(std::size_t size) {
+  return detail::pool_allocate(detail::kNodePool, size);
+}
 
 void Node::operator delete(void* p) noexcept { detail::pool_deallocate(detail::kNodePool, p); }
 
@@ -56,14 +66,21 @@ void Node::set_doc_string(std::string v) {
 
 std::vector<StringEntry>& Node::metadata_props() { return rare().metadata_props; }
 
+WireExtras& Node::extras() { return rare().extras; }
+
+const WireExtras& Node::no_extras() noexcept {
+  static const WireExtras kNone;
+  return kNone;
+}
+
 const std::vector<StringEntry>& Node::metadata_props() const noexcept {
   static const std::vector<StringEntry> kEmpty;
   return rare_ ? rare_->metadata_props : kEmpty;
 }
 
 std::string Node::qualified_op() const {
-  if (domain_.empty() || domain_ == "ai.onnx") return op_type_;
-  return domain_ + "::" + op_type_;
+  if (domain_->empty() || *domain_ == "ai.onnx") return *op_type_;
+  return *domain_ + "::" + *op_type_;
 }
 
 void Node::set_inputs(std::span<Tensor* const> tensors) {
@@ -201,3 +218,9 @@ std::string Node::describe() const {
 }
 
 }  // namespace onnxkit::ir
+
+// A big graph has 100k+ nodes: keep the per-node cost where docs/ARCHITECTURE.md says.
+#if defined(__GLIBCXX__) && defined(__x86_64__)
+static_assert(sizeof(onnxkit::ir::Node) <= 144,
+              "Node grew: see docs/ARCHITECTURE.md, memory layout");
+#endif

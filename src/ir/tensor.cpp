@@ -11,6 +11,18 @@ void* Tensor::operator new(std::size_t size) {
 
 void Tensor::operator delete(void* p) noexcept { detail::pool_deallocate(detail::kTensorPool, p); }
 
+Tensor::~Tensor() { reset_payload(); }
+
+void Tensor::reset_payload(void* payload, bool sparse) noexcept {
+  if (sparse_) {
+    delete static_cast<SparseTensorData*>(payload_);
+  } else {
+    delete static_cast<TensorData*>(payload_);
+  }
+  payload_ = payload;
+  sparse_ = sparse;
+}
+
 void Tensor::set_name(std::string name) {
   if (graph_ != nullptr) {
     graph_->rename_tensor(this, std::move(name));
@@ -31,16 +43,16 @@ const ValueInfo& Tensor::info() const noexcept {
 
 std::optional<Type> Tensor::type() const {
   if (info_ && info_->type) return info_->type;
-  if (data_) {
+  if (const TensorData* data = this->data()) {
     Shape dims;
-    dims.reserve(data_->dims.size());
-    for (std::int64_t d : data_->dims) dims.push_back(Dim::of(d));
-    return Type::tensor(data_->data_type, std::move(dims));
+    dims.reserve(data->dims.size());
+    for (std::int64_t d : data->dims) dims.push_back(Dim::of(d));
+    return Type::tensor(data->data_type, std::move(dims));
   }
-  if (sparse_) {
+  if (const SparseTensorData* sparse = sparse_data()) {
     Shape dims;
-    for (std::int64_t d : sparse_->dims) dims.push_back(Dim::of(d));
-    Type t = Type::tensor(sparse_->values.data_type, std::move(dims));
+    for (std::int64_t d : sparse->dims) dims.push_back(Dim::of(d));
+    Type t = Type::tensor(sparse->values.data_type, std::move(dims));
     t.kind = Type::Kind::kSparseTensor;
     return t;
   }
@@ -49,11 +61,12 @@ std::optional<Type> Tensor::type() const {
 
 DataType Tensor::dtype() const {
   if (info_ && info_->type &&
-      (info_->type->kind == Type::Kind::kTensor || info_->type->kind == Type::Kind::kSparseTensor)) {
+      (info_->type->kind == Type::Kind::kTensor ||
+       info_->type->kind == Type::Kind::kSparseTensor)) {
     return info_->type->elem_type;
   }
-  if (data_) return data_->data_type;
-  if (sparse_) return sparse_->values.data_type;
+  if (const TensorData* data = this->data()) return data->data_type;
+  if (const SparseTensorData* sparse = sparse_data()) return sparse->values.data_type;
   return DataType::kUndefined;
 }
 
@@ -66,14 +79,12 @@ std::optional<Shape> Tensor::shape() const {
 void Tensor::to_constant(TensorData data) {
   kind_ = Kind::kConstant;
   data.name = name_;
-  data_ = std::make_unique<TensorData>(std::move(data));
-  sparse_.reset();
+  reset_payload(new TensorData(std::move(data)));
 }
 
 void Tensor::to_constant(SparseTensorData data) {
   kind_ = Kind::kConstant;
-  sparse_ = std::make_unique<SparseTensorData>(std::move(data));
-  data_.reset();
+  reset_payload(new SparseTensorData(std::move(data)), true);
 }
 
 void Tensor::to_variable() {
@@ -82,8 +93,12 @@ void Tensor::to_variable() {
     if (t) info().type = std::move(t);
   }
   kind_ = Kind::kVariable;
-  data_.reset();
-  sparse_.reset();
+  reset_payload();
 }
 
 }  // namespace onnxkit::ir
+
+#if defined(__GLIBCXX__) && defined(__x86_64__)
+static_assert(sizeof(onnxkit::ir::Tensor) <= 112,
+              "Tensor grew: see docs/ARCHITECTURE.md, memory layout");
+#endif

@@ -564,6 +564,7 @@ void Reader::parse_node(Bytes bytes, ir::Graph& g) {
   ir::Node* node = g.add_node({});
   std::vector<std::string_view> inputs;
   std::string text;
+  ir::WireExtras extras;  // stored on the node only if there are any (most have none)
   try {
     Decoder d = decoder(bytes);
     while (!d.done()) {
@@ -571,7 +572,7 @@ void Reader::parse_node(Bytes bytes, ir::Graph& g) {
       const bool len = f.type == WireType::kLen;
       bool ok = false;
       auto set = [&](void (ir::Node::*setter)(std::string)) {
-        if ((ok = read_string(f, text, node->extras()))) (node->*setter)(std::move(text));
+        if ((ok = read_string(f, text, extras))) (node->*setter)(std::move(text));
       };
       switch (f.number) {
         case fl::node::kInput:
@@ -609,8 +610,9 @@ void Reader::parse_node(Bytes bytes, ir::Graph& g) {
           break;
         default: break;
       }
-      if (!ok) keep_unknown(f, node->extras());
+      if (!ok) keep_unknown(f, extras);
     }
+    if (!extras.empty()) node->extras() = std::move(extras);
   } catch (const Error& e) {
     throw e.within(node->name().empty()
                        ? "node #" + std::to_string(g.node_count() - 1) +

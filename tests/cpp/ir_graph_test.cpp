@@ -169,5 +169,52 @@ TEST(IrGraph, QualifiedOp) {
   EXPECT_EQ(g.add_node("FooOp", "devtech")->qualified_op(), "devtech::FooOp");
 }
 
+TEST(IrGraph, OpTypesAreSharedAndStayValid) {
+  Graph g;
+  Node* a = g.add_node("Relu");
+  Node* b = g.add_node(std::string("Re") + "lu");
+  EXPECT_EQ(&a->op_type(), &b->op_type());  // one copy for all nodes
+  const std::string& before = a->op_type();
+  a->set_op_type("Sigmoid");
+  a->set_domain("devtech");
+  EXPECT_EQ(before, "Relu");  // still valid after the node changed
+  EXPECT_EQ(a->qualified_op(), "devtech::Sigmoid");
+  EXPECT_EQ(b->qualified_op(), "Relu");
+  EXPECT_EQ(b->domain(), "");
+  g.remove_node(b);
+  EXPECT_EQ(before, "Relu");  // and after it went
+}
+
+TEST(IrGraph, ExtrasAndConstantDataLiveOutOfLine) {
+  Graph g;
+  Node* n = g.add_node("Relu");
+  const Node& cn = *n;
+  EXPECT_TRUE(cn.extras().empty());  // reading makes nothing
+  n->extras().mark_default(3);
+  EXPECT_TRUE(cn.extras().has_default(3));
+  EXPECT_EQ(cn.doc_string(), "");  // the other rare fields stay empty
+
+  Tensor* t = g.add_variable("t");
+  EXPECT_EQ(t->data(), nullptr);
+  EXPECT_EQ(t->sparse_data(), nullptr);
+  TensorData dense;
+  dense.data_type = DataType::kFloat;
+  dense.dims = {2};
+  t->to_constant(std::move(dense));
+  ASSERT_NE(t->data(), nullptr);
+  EXPECT_EQ(t->sparse_data(), nullptr);
+  EXPECT_EQ(t->data()->name, "t");
+  SparseTensorData sparse;
+  sparse.dims = {3};
+  sparse.values.data_type = DataType::kInt64;
+  t->to_constant(std::move(sparse));  // replaces the dense data
+  EXPECT_EQ(t->data(), nullptr);
+  ASSERT_NE(t->sparse_data(), nullptr);
+  EXPECT_EQ(t->dtype(), DataType::kInt64);
+  t->to_variable();
+  EXPECT_EQ(t->sparse_data(), nullptr);
+  EXPECT_EQ(t->dtype(), DataType::kInt64);  // the declared type stays
+}
+
 }  // namespace
 }  // namespace onnxkit::ir

@@ -375,6 +375,26 @@ TEST(ProtoReader, RawDataIsAViewIntoTheMappedFile) {
   EXPECT_EQ(model.path, dir / "m.onnx");
 }
 
+TEST(ProtoReader, ConstantNodeValueIsAViewIntoTheMappedFile) {
+  TempDir dir;
+  // node { output: "c" op_type: "Constant" attribute { name: "value" t {...} type: TENSOR } }
+  Msg attr = Msg().str(1, "value").msg(5, testing::float_tensor("", {4}, std::string(16, '\x03'))).varint(20, 4);
+  Msg node = Msg().str(2, "c").str(4, "Constant").msg(5, attr);
+  testing::write_file(dir / "m.onnx", testing::model(Msg().msg(1, node)).bytes());
+  const ir::Model model = proto::read_model_file(dir / "m.onnx");
+  const ir::Attribute* value = model.graph->nodes()[0]->attribute("value");
+  ASSERT_NE(value, nullptr);
+  ASSERT_NE(value->t, nullptr);
+  const Buffer& raw = value->t->raw_data;
+  EXPECT_TRUE(raw.is_view());
+  ASSERT_NE(raw.mapped_file(), nullptr);
+  const auto mapped = raw.mapped_file()->bytes();
+  EXPECT_GE(raw.bytes().data(), mapped.data());
+  EXPECT_LE(raw.bytes().data() + raw.size(), mapped.data() + mapped.size());
+  EXPECT_EQ(raw.slice(4, 8).mapped_file(), raw.mapped_file());  // a slice stays a view
+  EXPECT_EQ(std::to_integer<int>(raw.bytes()[15]), 3);
+}
+
 TEST(ProtoReader, SequenceMapAndOptionalValues) {
   Msg tensor = testing::float_tensor("t", {1}, std::string(4, '\0'));
   Msg seq = Msg().str(1, "s").varint(2, 1).msg(3, tensor).msg(3, tensor);

@@ -332,3 +332,22 @@ def test_export_model_stays_in_onnxkit(tmp_path):
     saved = check(onnx.load(path))
     assert [t.name for t in saved.graph.initializer] == ["W"]
     assert saved.SerializeToString() == via_onnx.SerializeToString()
+
+
+def test_records_behave_like_graphsurgeons_dataclasses():
+    # import_domains entries and Node.AttributeRef are dataclasses in
+    # onnx-graphsurgeon; onnxkit.gs keeps their fields, repr and equality
+    # without importing dataclasses.
+    graph = gs.Graph(opset=13)
+    (d,) = graph.import_domains
+    assert (d.domain, d.version) == ("", 13)
+    assert "version=13" in repr(d)
+    ref = gs.Node.AttributeRef("alpha", float)
+    assert ref == gs.Node.AttributeRef(name="alpha", type=float)
+    assert ref != gs.Node.AttributeRef("beta", float)
+    assert (ref.name, ref.type) == ("alpha", float)
+    assert repr(ref) == "Node.AttributeRef(name='alpha', type=<class 'float'>)"
+    with pytest.raises(TypeError):
+        gs.Node.AttributeRef("alpha")
+    with pytest.raises(TypeError):
+        hash(ref)

@@ -29,22 +29,25 @@ class Buffer {
   /// Throws Error when the range is outside the buffer.
   Buffer slice(std::size_t offset, std::size_t length) const;
 
-  std::span<const std::byte> bytes() const noexcept { return bytes_; }
-  std::string_view chars() const noexcept {
-    return {reinterpret_cast<const char*>(bytes_.data()), bytes_.size()};
-  }
-  std::size_t size() const noexcept { return bytes_.size(); }
-  bool empty() const noexcept { return bytes_.empty(); }
+  std::span<const std::byte> bytes() const noexcept { return {data_, size_}; }
+  std::string_view chars() const noexcept { return {reinterpret_cast<const char*>(data_), size_}; }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
 
   /// The mapped file this buffer views, or null if it owns its bytes.
-  const MappedFile* mapped_file() const noexcept { return file_.get(); }
+  const MappedFile* mapped_file() const noexcept {
+    return in_file_ ? static_cast<const MappedFile*>(keeper_.get()) : nullptr;
+  }
   /// True if the bytes live in a mapped file (zero-copy).
-  bool is_view() const noexcept { return file_ != nullptr; }
+  bool is_view() const noexcept { return in_file_; }
 
  private:
+  // 32 bytes: every tensor's data holds two of these. The owner is one
+  // shared pointer; `in_file_` says it is the MappedFile.
   std::shared_ptr<const void> keeper_;
-  std::shared_ptr<const MappedFile> file_;
-  std::span<const std::byte> bytes_;
+  const std::byte* data_ = nullptr;
+  std::size_t size_ : 63 = 0;
+  std::size_t in_file_ : 1 = 0;
 };
 
 }  // namespace onnxkit

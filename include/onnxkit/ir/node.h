@@ -32,13 +32,15 @@ class Node {
   static void operator delete(void* p) noexcept;
   Node& operator=(const Node&) = delete;
 
-  const std::string& op_type() const noexcept { return op_type_; }
-  const std::string& domain() const noexcept { return domain_; }
+  /// Op type and domain are shared by many nodes: they are kept once per
+  /// process (the references stay valid after the node changes or goes).
+  const std::string& op_type() const noexcept { return *op_type_; }
+  const std::string& domain() const noexcept { return *domain_; }
   const std::string& name() const noexcept { return name_; }
   const std::string& overload() const noexcept;
   const std::string& doc_string() const noexcept;
-  void set_op_type(std::string v) { op_type_ = std::move(v); }
-  void set_domain(std::string v) { domain_ = std::move(v); }
+  void set_op_type(std::string v);
+  void set_domain(std::string v);
   void set_name(std::string v) { name_ = std::move(v); }
   void set_overload(std::string v);
   void set_doc_string(std::string v);
@@ -81,8 +83,10 @@ class Node {
   /// out of line: the non-const accessor makes room on first use.
   std::vector<StringEntry>& metadata_props();
   const std::vector<StringEntry>& metadata_props() const noexcept;
-  WireExtras& extras() noexcept { return extras_; }
-  const WireExtras& extras() const noexcept { return extras_; }
+  /// Unknown fields and present defaults, out of line as well (most nodes
+  /// have none): the non-const accessor makes room on first use.
+  WireExtras& extras();
+  const WireExtras& extras() const noexcept { return rare_ ? rare_->extras : no_extras(); }
 
   Graph* graph() const noexcept { return graph_; }
   /// Subgraphs held in this node's attributes (If branches, Loop/Scan bodies).
@@ -93,22 +97,26 @@ class Node {
 
  private:
   friend class Graph;
-  explicit Node(Graph* graph) : graph_(graph) {}
+  explicit Node(Graph* graph);
 
   /// The fields most nodes leave empty.
   struct Rare {
     std::string overload, doc_string;
     std::vector<StringEntry> metadata_props;
+    WireExtras extras;
   };
   Rare& rare();
+  static const WireExtras& no_extras() noexcept;
 
+  // What graph walks touch first (toposort, cleanup, the writer), together.
   Graph* graph_;
-  std::string op_type_, domain_, name_;
+  std::size_t mark_ = 0;  // scratch index for Graph algorithms
   std::vector<Tensor*> inputs_, outputs_;
+  const std::string* op_type_;  // interned (src/ir/interned_string.h)
+  const std::string* domain_;   // interned
   std::vector<Attribute> attrs_;
   std::unique_ptr<Rare> rare_;
-  WireExtras extras_;
-  std::size_t mark_ = 0;  // scratch index for Graph algorithms
+  std::string name_;
 };
 
 }  // namespace onnxkit::ir

@@ -29,6 +29,9 @@ class Tensor {
  public:
   enum class Kind : std::uint8_t { kVariable, kConstant };
 
+  ~Tensor();
+  Tensor(const Tensor&) = delete;
+  Tensor& operator=(const Tensor&) = delete;
   /// Tensors come from a pool of fixed-size blocks (src/ir/block_pool.h).
   static void* operator new(std::size_t size);
   static void operator delete(void* p) noexcept;
@@ -61,11 +64,17 @@ class Tensor {
   bool has_info() const noexcept { return info_ != nullptr; }
 
   /// A Constant's data (dense). Null for Variables and sparse constants.
-  TensorData* data() noexcept { return data_.get(); }
-  const TensorData* data() const noexcept { return data_.get(); }
+  TensorData* data() noexcept { return sparse_ ? nullptr : static_cast<TensorData*>(payload_); }
+  const TensorData* data() const noexcept {
+    return sparse_ ? nullptr : static_cast<const TensorData*>(payload_);
+  }
   /// A sparse initializer's data. Null otherwise.
-  const SparseTensorData* sparse_data() const noexcept { return sparse_.get(); }
-  SparseTensorData* sparse_data() noexcept { return sparse_.get(); }
+  const SparseTensorData* sparse_data() const noexcept {
+    return sparse_ ? static_cast<const SparseTensorData*>(payload_) : nullptr;
+  }
+  SparseTensorData* sparse_data() noexcept {
+    return sparse_ ? static_cast<SparseTensorData*>(payload_) : nullptr;
+  }
 
   /// Makes this a Constant holding `data` (its name is set to the tensor's).
   void to_constant(TensorData data);
@@ -93,14 +102,19 @@ class Tensor {
   friend class Graph;
   friend class Node;
   Tensor(Graph* graph, std::string name) : graph_(graph), name_(std::move(name)) {}
+  /// Deletes the payload and sets `payload` (a TensorData, or a
+  /// SparseTensorData when `sparse`; null for none).
+  void reset_payload(void* payload = nullptr, bool sparse = false) noexcept;
 
   Graph* graph_;
   std::string name_;
   Kind kind_ = Kind::kVariable;
+  bool sparse_ = false;     // payload_ is a SparseTensorData
   std::uint32_t mark_ = 0;  // scratch for Graph algorithms
   std::unique_ptr<ValueInfo> info_;
-  std::unique_ptr<TensorData> data_;
-  std::unique_ptr<SparseTensorData> sparse_;
+  /// A Constant's data, dense or sparse: one owning pointer rather than two
+  /// (a big graph has 100k+ tensors; this keeps a Tensor at 112 bytes).
+  void* payload_ = nullptr;
   std::vector<Node*> producers_;
   std::vector<Node*> consumers_;
 };
