@@ -37,5 +37,6 @@ void register_window_kernels(KernelRegistry& r);       // kernels_window.cpp
 void register_swiglu_kernels(KernelRegistry& r);       // kernels_swiglu.cpp
 void register_random_kernels(KernelRegistry& r);       // kernels_random.cpp
 void register_affine_grid_kernels(KernelRegistry& r);  // kernels_affine_grid.cpp
+void register_label_encoder_kernels(KernelRegistry& r);  // kernels_label_encoder.cpp
 
 }  // namespace onnxkit::runtime

@@ -57,6 +57,7 @@ class CpuProvider final : public Provider {
     register_swiglu_kernels(kernels_);
     register_random_kernels(kernels_);
     register_affine_grid_kernels(kernels_);
+    register_label_encoder_kernels(kernels_);
   }
   std::string_view name() const override { return "cpu"; }
   const KernelRegistry& kernels() const override { return kernels_; }
