@@ -185,3 +185,40 @@ def test_serve_set_input_shape_refreshes_derived_shapes(foo, tmp_path):
         server.terminate()
         server.wait(timeout=10)
 
+
+def _unnamed_chain(path, ops):
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+    nodes, prev = [], "x"
+    for i, op in enumerate(ops):
+        out = "y" if i == len(ops) - 1 else f"t{i}"
+        nodes.append(helper.make_node(op, [prev], [out]))  # no node names
+        prev = out
+    graph = helper.make_graph(nodes, "chain", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), str(path))
+
+
+def test_diff_insertion_into_an_unnamed_chain_reads_as_one_added_node(tmp_path):
+    a, b = tmp_path / "a.onnx", tmp_path / "b.onnx"
+    _unnamed_chain(a, ["Relu", "Sigmoid", "Tanh", "Abs", "Exp"])
+    _unnamed_chain(b, ["Relu", "Neg", "Sigmoid", "Tanh", "Abs", "Exp"])
+    out = onnxkit("diff", a, b).stdout
+    assert "(0 removed, 1 added," in out, out
+    assert "+ added node (unnamed) (Neg)" in out, out
+    # And the other way round: a node taken out.
+    out = onnxkit("diff", b, a).stdout
+    assert "(1 removed, 0 added," in out, out
+
+
+def test_diff_unnamed_foo_model_bypassed_reads_at_a_glance(foo, tmp_path):
+    onnx = pytest.importorskip("onnx")
+    m = onnx.load(str(foo))
+    for n in m.graph.node:
+        n.name = ""
+    unnamed = tmp_path / "unnamed.onnx"
+    onnx.save(m, str(unnamed))
+    bypassed = tmp_path / "bypassed.onnx"
+    onnxkit("edit", unnamed, bypassed, "--bypass", "op=devtech::FooOp")
+    out = onnxkit("diff", unnamed, bypassed).stdout
+    assert "(1 removed, 0 added," in out and "FooOp" in out, out
