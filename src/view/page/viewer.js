@@ -620,6 +620,9 @@
         parts.push(el('button', { class: 'action subgraph', onclick: () => openGraph(gi) }, 'Open ' + label));
       }
     }
+    if (data.editable && G.g.parent >= 0) {
+      parts.push(el('p', { class: 'note' }, 'Edits apply to the main graph; for nodes in a body use onnxkit edit or Python.'));
+    }
     if (data.editable && G.g.parent < 0) {
       parts.push(el('h3', null, 'Edit'));
       parts.push(el('button', { class: 'action', id: 'edit-bypass', onclick: () => edit({ op: 'bypass', node: node.ix, name: node.n }) }, 'Bypass'));
