@@ -5,6 +5,7 @@
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "cli/model_files.h"
 #include "onnxkit/check/checker.h"
@@ -109,6 +110,10 @@ class EditSession {
       if (o.list != ir::Graph::DeclarationOverride::List::kInput) forget_dims(o.info);
     }
     graph.value_info().clear();
+    // Overrides of value_info entries point at positions that no longer exist.
+    std::erase_if(graph.declaration_overrides(), [](const auto& o) {
+      return o.list == ir::Graph::DeclarationOverride::List::kValueInfo;
+    });
     infer::InferOptions options;
     options.registry = options_.registry;
     const infer::InferReport report = infer::infer_shapes(model_, options);
