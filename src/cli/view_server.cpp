@@ -5,10 +5,13 @@
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "cli/model_files.h"
+#include "onnxkit/check/checker.h"
 #include "onnxkit/core/error.h"
 #include "onnxkit/edit/operations.h"
+#include "onnxkit/infer/infer.h"
 #include "onnxkit/view/page.h"
 
 namespace onnxkit::cli {
@@ -34,6 +37,7 @@ class EditSession {
     if (op == "set-input-shape") {
       edit::set_input_shape(graph, request.at("input").get<std::string>(),
                             edit::parse_dims(request.at("dims").get<std::string>()));
+      refresh_shapes(notes);
     } else {
       ir::Node& node = node_at(request);
       if (op == "bypass") {
@@ -53,6 +57,7 @@ class EditSession {
         throw Error("unknown edit '" + op + "'");
       }
     }
+    warn_if_invalid(notes);
     nlohmann::json head = {{"notes", notes}};
     std::string reply = head.dump();
     reply.pop_back();  // '}': the page data follows as a member
@@ -84,6 +89,52 @@ class EditSession {
   };
 
  private:
+  /// A new input shape makes every derived shape stale: forget the shapes
+  /// of node outputs (value_info and graph outputs; element types and ranks
+  /// kept) and infer them again, so the saved model is consistent.
+  void refresh_shapes(edit::Notes& notes) {
+    ir::Graph& graph = *model_.graph;
+    auto forget_dims = [](ir::ValueInfo& info) {
+      // Rank kept (a graph output must declare a shape), dims forgotten.
+      if (info.type && info.type->is_tensor() && info.type->shape) {
+        for (Dim& d : info.type->shape->dims) d = Dim::unknown();
+        info.type->shape->dim_extras.clear();
+      }
+    };
+    for (const auto& node : graph.nodes()) {
+      for (ir::Tensor* t : node->outputs()) {
+        if (t) forget_dims(t->info());
+      }
+    }
+    for (auto& o : graph.declaration_overrides()) {
+      if (o.list != ir::Graph::DeclarationOverride::List::kInput) forget_dims(o.info);
+    }
+    graph.value_info().clear();
+    // Overrides of value_info entries point at positions that no longer exist.
+    std::erase_if(graph.declaration_overrides(), [](const auto& o) {
+      return o.list == ir::Graph::DeclarationOverride::List::kValueInfo;
+    });
+    infer::InferOptions options;
+    options.registry = options_.registry;
+    const infer::InferReport report = infer::infer_shapes(model_, options);
+    for (const auto& issue : report.issues) {
+      notes.push_back("shape inference: " + issue.location + ": " + issue.message);
+    }
+  }
+
+  /// Tells the page when saving now would give a model `onnxkit check` rejects.
+  void warn_if_invalid(edit::Notes& notes) {
+    check::CheckOptions options;
+    options.registry = options_.registry;
+    options.check_external_files = false;
+    for (const auto& p : check::check_model(model_, options)) {
+      if (p.severity == check::Severity::kError) {
+        notes.push_back("warning: onnxkit check would fail: " + check::problem_to_string(p));
+        return;
+      }
+    }
+  }
+
   std::string data() {
     view::ViewOptions options;
     options.registry = options_.registry;

@@ -278,6 +278,45 @@ ModelDiff diff_models(const ir::Model& a, const ir::Model& b) {
       break;  // the first matched producer decides
     }
   }
+  // 3. Backward, so that a node inserted into (or taken out of) an unnamed
+  // chain does not unmatch everything after it: producers of the graph
+  // outputs (by name, else by position), then, consumers before producers,
+  // the producers feeding the same input slot of matched partners.
+  const std::unordered_set<const ir::Node*> in_b(nb.begin(), nb.end());
+  auto pair_producers = [&](const ir::Tensor* ta, const ir::Tensor* tb) {
+    if (ta->is_empty() || tb->is_empty() || ta->producers().empty() || tb->producers().empty())
+      return;
+    const ir::Node* pa = ta->producers()[0];
+    const ir::Node* pb = tb->producers()[0];
+    if (!in_a.count(pa) || !in_b.count(pb) || a_to_b.count(pa) || b_to_a.count(pb) ||
+        pa->qualified_op() != pb->qualified_op())
+      return;
+    const auto slot_a =
+        std::find(pa->outputs().begin(), pa->outputs().end(), ta) - pa->outputs().begin();
+    const auto slot_b =
+        std::find(pb->outputs().begin(), pb->outputs().end(), tb) - pb->outputs().begin();
+    if (slot_a == slot_b) pair(pa, pb);
+  };
+  {
+    std::unordered_map<std::string_view, const ir::Tensor*> outputs_a;
+    for (const ir::Tensor* t : ga.outputs()) outputs_a.emplace(t->name(), t);
+    for (std::size_t i = 0; i < gb.outputs().size(); ++i) {
+      const ir::Tensor* tb = gb.outputs()[i];
+      auto it = outputs_a.find(tb->name());
+      if (it != outputs_a.end()) {
+        pair_producers(it->second, tb);
+      } else if (ga.outputs().size() == gb.outputs().size()) {
+        pair_producers(ga.outputs()[i], tb);
+      }
+    }
+  }
+  for (auto it = nb.rbegin(); it != nb.rend(); ++it) {
+    auto partner = b_to_a.find(*it);
+    if (partner == b_to_a.end() || partner->second->inputs().size() != (*it)->inputs().size())
+      continue;
+    for (std::size_t i = 0; i < (*it)->inputs().size(); ++i)
+      pair_producers(partner->second->inputs()[i], (*it)->inputs()[i]);
+  }
   // Then what is left (nodes reading only graph inputs and weights, or
   // graphs out of order), by key, repeated while it finds more.
   for (bool progress = true; progress;) {

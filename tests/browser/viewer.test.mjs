@@ -116,6 +116,26 @@ test('a Conv node shows its attributes and weight shape in the sidebar', async (
   await page.close();
 });
 
+test('attributes are drawn beside the boxes on request', async () => {
+  const page = await open('file://' + file('foo.html'));
+  const v = await page.evaluate(() => window.onnxkitViewer.nodeIndex('Conv_0'));
+  await page.evaluate((i) => window.onnxkitViewer.centerOn(i, 1), v);
+  await page.waitForTimeout(50);  // the next animation frame is drawn
+  assert.equal(await page.evaluate(() => window.onnxkitViewer.state.attrCards), 0);
+  let draws = await page.evaluate(() => window.onnxkitViewer.drawCount());
+  await page.click('#btn-attrs');
+  await page.waitForFunction((n) => window.onnxkitViewer.drawCount() > n, draws);
+  assert.equal(await page.getAttribute('#btn-attrs', 'aria-pressed'), 'true');
+  assert.ok(await page.evaluate(() => window.onnxkitViewer.state.attrCards) > 0);
+  await shot(page, 'attributes-on-request');
+  draws = await page.evaluate(() => window.onnxkitViewer.drawCount());
+  await page.keyboard.press('a');
+  await page.waitForFunction((n) => window.onnxkitViewer.drawCount() > n, draws);
+  assert.equal(await page.evaluate(() => window.onnxkitViewer.state.attrCards), 0);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('the model panel shows the input dims N,3,128,128', async () => {
   const page = await open('file://' + file('foo.html'));
   await page.click('#btn-model');

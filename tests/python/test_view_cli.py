@@ -147,3 +147,78 @@ def test_serve_checks_host_origin_and_edits(foo, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_serve_set_input_shape_refreshes_derived_shapes(foo, tmp_path):
+    """A new input shape re-infers value_info and output shapes, so the saved
+    model passes `onnxkit check`; an impossible shape is flagged at once."""
+    port = free_port()
+    server = subprocess.Popen([BIN, "view", foo, "--serve", "--port", str(port), "--save-dir", tmp_path],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        server.stdout.readline()
+        base = f"http://127.0.0.1:{port}"
+        post = lambda path, body: request(base + path, json.dumps(body).encode(), {"X-Onnxkit": "1"})  # noqa: E731
+        status, reply = post("/api/edit", {"op": "set-input-shape", "input": "input", "dims": "2,3,64,64"})
+        assert status == 200
+        assert not [n for n in json.loads(reply)["notes"] if "check would fail" in n]
+        assert post("/api/save", {"name": "reshaped.onnx"})[0] == 200
+        saved = tmp_path / "reshaped.onnx"
+        assert onnxkit("check", saved, check=False).returncode == 0, onnxkit("check", saved, check=False).stdout
+        # No dim of the old batch survives in a derived declaration.
+        onnx = pytest.importorskip("onnx")
+        m = onnx.load(str(saved))
+        assert m.graph.value_info
+        for vi in m.graph.value_info:
+            dims = vi.type.tensor_type.shape.dim
+            assert dims and dims[0].dim_value == 2 and not dims[0].dim_param, vi
+        # FooOp has no shape rule here (no --custom-ops): its output keeps its
+        # rank, with the stale dims forgotten.
+        for vi in m.graph.output:
+            assert all(d.dim_param != "N" and d.dim_value in (0, 2, 16, 32) for d in vi.type.tensor_type.shape.dim), vi
+        # A 2-D Conv cannot read a rank-3 input: the page is told at once.
+        status, reply = post("/api/edit", {"op": "set-input-shape", "input": "input", "dims": "2,3,64"})
+        assert status == 200
+        notes = json.loads(reply)["notes"]
+        assert any("check would fail" in n or "shape inference" in n for n in notes), notes
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _unnamed_chain(path, ops):
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+    nodes, prev = [], "x"
+    for i, op in enumerate(ops):
+        out = "y" if i == len(ops) - 1 else f"t{i}"
+        nodes.append(helper.make_node(op, [prev], [out]))  # no node names
+        prev = out
+    graph = helper.make_graph(nodes, "chain", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), str(path))
+
+
+def test_diff_insertion_into_an_unnamed_chain_reads_as_one_added_node(tmp_path):
+    a, b = tmp_path / "a.onnx", tmp_path / "b.onnx"
+    _unnamed_chain(a, ["Relu", "Sigmoid", "Tanh", "Abs", "Exp"])
+    _unnamed_chain(b, ["Relu", "Neg", "Sigmoid", "Tanh", "Abs", "Exp"])
+    out = onnxkit("diff", a, b).stdout
+    assert "(0 removed, 1 added," in out, out
+    assert "+ added node (unnamed) (Neg)" in out, out
+    # And the other way round: a node taken out.
+    out = onnxkit("diff", b, a).stdout
+    assert "(1 removed, 0 added," in out, out
+
+
+def test_diff_unnamed_foo_model_bypassed_reads_at_a_glance(foo, tmp_path):
+    onnx = pytest.importorskip("onnx")
+    m = onnx.load(str(foo))
+    for n in m.graph.node:
+        n.name = ""
+    unnamed = tmp_path / "unnamed.onnx"
+    onnx.save(m, str(unnamed))
+    bypassed = tmp_path / "bypassed.onnx"
+    onnxkit("edit", unnamed, bypassed, "--bypass", "op=devtech::FooOp")
+    out = onnxkit("diff", unnamed, bypassed).stdout
+    assert "(1 removed, 0 added," in out and "FooOp" in out, out

@@ -80,7 +80,7 @@
 
   const state = {
     graph: 0, dir: 'v', scale: 1, tx: 0, ty: 0, selected: -1, highlightEdges: null,
-    frameTimes: [], drawCount: 0,
+    frameTimes: [], drawCount: 0, attrs: false, attrCards: 0,
   };
   let G = null; // the prepared current graph
 
@@ -378,6 +378,7 @@
         }
         c.restore();
       }
+      state.attrCards = state.attrs && scale >= 0.5 ? drawAttributeCards(c, p, g, visible) : 0;
       if (labels.length) {
         c.font = '10px system-ui, sans-serif';
         c.textAlign = 'left';
@@ -387,6 +388,42 @@
     }
     drawSelection(c, p, scale, selected);
     return visible.length;
+  }
+
+  // Attributes on request: a card beside each box (right of it in the
+  // vertical layout, below it in the horizontal one), so the layout computed
+  // natively stays as it is. Returns how many cards were drawn.
+  function drawAttributeCards(c, p, g, visible) {
+    const CARD_W = 150, PAD = 4;
+    let drawn = 0;
+    c.font = '10px system-ui, sans-serif';
+    c.textAlign = 'left';
+    c.textBaseline = 'middle';
+    for (const v of visible) {
+      const node = g.nodes[v];
+      if (node.k !== 0 || !node.at.length) continue;
+      const h = node.at.length * 12 + 2 * PAD;
+      const x = state.dir === 'v' ? p.x[v] + p.w[v] / 2 + 4 : p.x[v] - p.w[v] / 2;
+      const y = state.dir === 'v' ? p.y[v] - p.h[v] / 2 : p.y[v] + p.h[v] / 2 + 4;
+      c.fillStyle = 'rgba(255, 255, 240, 0.92)';
+      c.fillRect(x, y, CARD_W, h);
+      c.strokeStyle = '#bbb';
+      c.lineWidth = 1;
+      c.strokeRect(x, y, CARD_W, h);
+      c.fillStyle = '#333';
+      for (let k = 0; k < node.at.length; k++) {
+        const [name, , val] = node.at[k];
+        c.fillText(fitText(c, name + ' = ' + val, CARD_W - 2 * PAD), x + PAD, y + PAD + 12 * (k + 0.5));
+      }
+      drawn++;
+    }
+    return drawn;
+  }
+
+  function toggleAttributes() {
+    state.attrs = !state.attrs;
+    $('btn-attrs').setAttribute('aria-pressed', String(state.attrs));
+    requestDraw();
   }
 
   function drawSelection(c, p, scale, selected) {
@@ -582,6 +619,9 @@
       for (const [label, gi] of node.sg) {
         parts.push(el('button', { class: 'action subgraph', onclick: () => openGraph(gi) }, 'Open ' + label));
       }
+    }
+    if (data.editable && G.g.parent >= 0) {
+      parts.push(el('p', { class: 'note' }, 'Edits apply to the main graph; for nodes in a body use onnxkit edit or Python.'));
     }
     if (data.editable && G.g.parent < 0) {
       parts.push(el('h3', null, 'Edit'));
@@ -858,6 +898,7 @@
     else if (e.key === '+' || e.key === '=') zoomAt(1.25, ...viewportSize().map((s) => s / 2));
     else if (e.key === '-') zoomAt(0.8, ...viewportSize().map((s) => s / 2));
     else if (e.key === 'l' || e.key === 'L') toggleDirection();
+    else if (e.key === 'a' || e.key === 'A') toggleAttributes();
     else if (e.key === 'Escape') $('sidebar').hidden = true;
   });
   window.addEventListener('resize', resize);
@@ -875,6 +916,7 @@
   $('btn-zoom-in').addEventListener('click', () => zoomAt(1.25, ...viewportSize().map((s) => s / 2)));
   $('btn-zoom-out').addEventListener('click', () => zoomAt(0.8, ...viewportSize().map((s) => s / 2)));
   $('btn-direction').addEventListener('click', toggleDirection);
+  $('btn-attrs').addEventListener('click', toggleAttributes);
   $('btn-model').addEventListener('click', showModel);
   $('btn-svg').addEventListener('click', exportSvg);
   $('btn-png').addEventListener('click', exportPng);
@@ -906,7 +948,7 @@
   // For tests and benchmarks: a read-only window onto the viewer's state.
   window.onnxkitViewer = {
     get data() { return data; },
-    get state() { return { graph: state.graph, dir: state.dir, scale: state.scale, tx: state.tx, ty: state.ty, selected: state.selected }; },
+    get state() { return { graph: state.graph, dir: state.dir, scale: state.scale, tx: state.tx, ty: state.ty, selected: state.selected, attrs: state.attrs, attrCards: state.attrCards }; },
     frameTimes: () => state.frameTimes.slice(),
     timings,
     drawCount: () => state.drawCount,
