@@ -35,14 +35,21 @@ const std::string& interned_empty() noexcept {
 
 const std::string& intern(std::string_view s) {
   if (s.empty()) return interned_empty();
-  // The last string handed out on this thread: readers see runs of the same op.
-  thread_local const std::string* last = nullptr;
-  if (last != nullptr && *last == s) return *last;
+  // The strings this thread was handed last: a reader sees the same few op
+  // types over and over, so most calls take no lock.
+  struct Recent {
+    const std::string* entries[8] = {};
+    unsigned next = 0;
+  };
+  thread_local Recent recent;
+  for (const std::string* e : recent.entries) {
+    if (e != nullptr && *e == s) return *e;
+  }
   Table& t = table();
   std::lock_guard<std::mutex> lock(t.mutex);
   auto it = t.strings.find(s);
   if (it == t.strings.end()) it = t.strings.emplace(s).first;
-  last = &*it;
+  recent.entries[recent.next++ % 8] = &*it;
   return *it;
 }
 
