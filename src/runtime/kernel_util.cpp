@@ -77,6 +77,16 @@ Dims strides_of(const Dims& dims) {
   return s;
 }
 
+void add_def(KernelRegistry& r, std::string op, std::int64_t since, PrepareFn prepare,
+             std::vector<TypeRule> types) {
+  KernelDef def;
+  def.op = std::move(op);
+  def.since_version = since;
+  def.types = std::move(types);
+  def.prepare = std::move(prepare);
+  r.add(std::move(def));
+}
+
 void add_simple(KernelRegistry& r, std::string op, std::int64_t since, std::int64_t until,
                 std::function<void(KernelContext&)> fn, std::vector<TypeRule> types) {
   KernelDef def;

@@ -131,6 +131,10 @@ double scalar_as_double(const Value& v);
 /// Row-major strides of `dims`.
 Dims strides_of(const Dims& dims);
 
+/// Registers an ai.onnx kernel covering versions `since` to the latest.
+void add_def(KernelRegistry& r, std::string op, std::int64_t since, PrepareFn prepare,
+             std::vector<TypeRule> types = {});
+
 /// Registers a kernel made from a plain run function (no prepared state).
 void add_simple(KernelRegistry& r, std::string op, std::int64_t since, std::int64_t until,
                 std::function<void(KernelContext&)> fn, std::vector<TypeRule> types = {});

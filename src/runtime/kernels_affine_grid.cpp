@@ -65,12 +65,7 @@ std::unique_ptr<Kernel> affine_grid_prepare(const KernelInfo& info) {
 }  // namespace
 
 void register_affine_grid_kernels(KernelRegistry& r) {
-  KernelDef def;
-  def.op = "AffineGrid";
-  def.since_version = 20;
-  def.types = {TypeRule{0, kFloatTypes}};
-  def.prepare = affine_grid_prepare;
-  r.add(std::move(def));
+  add_def(r, "AffineGrid", 20, affine_grid_prepare, {TypeRule{0, kFloatTypes}});
 }
 
 }  // namespace onnxkit::runtime

@@ -272,12 +272,7 @@ std::unique_ptr<Kernel> attention_prepare(const KernelInfo& info) {
 }  // namespace
 
 void register_attention_kernels(KernelRegistry& r) {
-  KernelDef def;
-  def.op = "Attention";
-  def.since_version = 23;
-  def.types = {TypeRule{kQ, kFloatTypes}};
-  def.prepare = attention_prepare;
-  r.add(std::move(def));
+  add_def(r, "Attention", 23, attention_prepare, {TypeRule{kQ, kFloatTypes}});
 }
 
 }  // namespace onnxkit::runtime

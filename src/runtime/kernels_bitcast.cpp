@@ -39,11 +39,7 @@ std::unique_ptr<Kernel> bitcast_prepare(const KernelInfo& info) {
 }  // namespace
 
 void register_bitcast_kernels(KernelRegistry& r) {
-  KernelDef def;
-  def.op = "BitCast";
-  def.since_version = 26;
-  def.prepare = bitcast_prepare;
-  r.add(std::move(def));
+  add_def(r, "BitCast", 26, bitcast_prepare);
 }
 
 }  // namespace onnxkit::runtime

@@ -135,12 +135,7 @@ std::unique_ptr<Kernel> dft_prepare(const KernelInfo& info) {
 }  // namespace
 
 void register_dft_kernels(KernelRegistry& r) {
-  KernelDef def;
-  def.op = "DFT";
-  def.since_version = 17;
-  def.types = {TypeRule{kInput, kFloatTypes}};
-  def.prepare = dft_prepare;
-  r.add(std::move(def));
+  add_def(r, "DFT", 17, dft_prepare, {TypeRule{kInput, kFloatTypes}});
 }
 
 }  // namespace onnxkit::runtime

@@ -195,12 +195,7 @@ std::unique_ptr<Kernel> einsum_prepare(const KernelInfo& info) {
 }  // namespace
 
 void register_einsum_kernels(KernelRegistry& r) {
-  KernelDef def;
-  def.op = "Einsum";
-  def.since_version = 12;
-  def.types = {TypeRule{0, numeric_types()}};
-  def.prepare = einsum_prepare;
-  r.add(std::move(def));
+  add_def(r, "Einsum", 12, einsum_prepare, {TypeRule{0, numeric_types()}});
 }
 
 }  // namespace onnxkit::runtime

@@ -181,12 +181,7 @@ std::unique_ptr<Kernel> grid_sample_prepare(const KernelInfo& info) {
 }  // namespace
 
 void register_gridsample_kernels(KernelRegistry& r) {
-  KernelDef def;
-  def.op = "GridSample";
-  def.since_version = 16;
-  def.types = {TypeRule{kX, kFloatTypes}};
-  def.prepare = grid_sample_prepare;
-  r.add(std::move(def));
+  add_def(r, "GridSample", 16, grid_sample_prepare, {TypeRule{kX, kFloatTypes}});
 }
 
 }  // namespace onnxkit::runtime

@@ -525,15 +525,6 @@ std::unique_ptr<Kernel> reverse_sequence_prepare(const KernelInfo& info) {
   });
 }
 
-void add_def(KernelRegistry& r, std::string op, std::int64_t since, PrepareFn prepare, std::vector<TypeRule> types = {}) {
-  KernelDef def;
-  def.op = std::move(op);
-  def.since_version = since;
-  def.types = std::move(types);
-  def.prepare = std::move(prepare);
-  r.add(std::move(def));
-}
-
 }  // namespace
 
 void register_index_kernels(KernelRegistry& r) {

@@ -226,20 +226,16 @@ std::unique_ptr<Kernel> causal_conv_prepare(const KernelInfo& info) {
   });
 }
 
-void add_def(KernelRegistry& r, std::string op, std::int64_t since, PrepareFn prepare) {
-  KernelDef def;
-  def.op = std::move(op);
-  def.since_version = since;
-  def.types = {TypeRule{0, kFloatTypes}};
-  def.prepare = std::move(prepare);
-  r.add(std::move(def));
+// Every kernel here takes float inputs (and, for the losses, integer targets).
+void add_float_def(KernelRegistry& r, std::string op, std::int64_t since, PrepareFn prepare) {
+  add_def(r, std::move(op), since, std::move(prepare), {TypeRule{0, kFloatTypes}});
 }
 
 }  // namespace
 
 void register_linear_attention_kernels(KernelRegistry& r) {
-  add_def(r, "LinearAttention", 27, linear_attention_prepare);
-  add_def(r, "CausalConvWithState", 27, causal_conv_prepare);
+  add_float_def(r, "LinearAttention", 27, linear_attention_prepare);
+  add_float_def(r, "CausalConvWithState", 27, causal_conv_prepare);
 }
 
 }  // namespace onnxkit::runtime

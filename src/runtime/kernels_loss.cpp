@@ -145,20 +145,16 @@ std::unique_ptr<Kernel> sce_prepare(const KernelInfo& info) {
   });
 }
 
-void add_def(KernelRegistry& r, std::string op, std::int64_t since, PrepareFn prepare) {
-  KernelDef def;
-  def.op = std::move(op);
-  def.since_version = since;
-  def.types = {TypeRule{kInput, kFloatTypes}, TypeRule{kTarget, {DataType::kInt32, DataType::kInt64}}};
-  def.prepare = std::move(prepare);
-  r.add(std::move(def));
+// Every kernel here takes float inputs (and, for the losses, integer targets).
+void add_loss_def(KernelRegistry& r, std::string op, std::int64_t since, PrepareFn prepare) {
+  add_def(r, std::move(op), since, std::move(prepare), {TypeRule{kInput, kFloatTypes}, TypeRule{kTarget, {DataType::kInt32, DataType::kInt64}}});
 }
 
 }  // namespace
 
 void register_loss_kernels(KernelRegistry& r) {
-  add_def(r, "NegativeLogLikelihoodLoss", 12, nll_prepare);
-  add_def(r, "SoftmaxCrossEntropyLoss", 12, sce_prepare);
+  add_loss_def(r, "NegativeLogLikelihoodLoss", 12, nll_prepare);
+  add_loss_def(r, "SoftmaxCrossEntropyLoss", 12, sce_prepare);
 }
 
 }  // namespace onnxkit::runtime

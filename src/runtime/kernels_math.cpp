@@ -194,12 +194,7 @@ void register_math_kernels(KernelRegistry& r) {
   gemm.types = {TypeRule{kA, mm_types}};
   gemm.prepare = gemm_prepare;
   r.add(std::move(gemm));
-  KernelDef clip;
-  clip.op = "Clip";
-  clip.since_version = 6;
-  clip.types = {TypeRule{0, numeric_types()}};
-  clip.prepare = clip_prepare;
-  r.add(std::move(clip));
+  add_def(r, "Clip", 6, clip_prepare, {TypeRule{0, numeric_types()}});
   const std::pair<const char*, SoftmaxKind> softmaxes[] = {
       {"Softmax", SoftmaxKind::kSoftmax}, {"LogSoftmax", SoftmaxKind::kLogSoftmax}, {"Hardmax", SoftmaxKind::kHardmax}};
   for (const auto& [name, kind] : softmaxes) {

@@ -108,12 +108,7 @@ std::unique_ptr<Kernel> nms_prepare(const KernelInfo& info) {
 }  // namespace
 
 void register_nms_kernels(KernelRegistry& r) {
-  KernelDef def;
-  def.op = "NonMaxSuppression";
-  def.since_version = 10;
-  def.types = {TypeRule{kBoxes, kFloatTypes}};
-  def.prepare = nms_prepare;
-  r.add(std::move(def));
+  add_def(r, "NonMaxSuppression", 10, nms_prepare, {TypeRule{kBoxes, kFloatTypes}});
 }
 
 }  // namespace onnxkit::runtime

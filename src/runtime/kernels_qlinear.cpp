@@ -273,14 +273,6 @@ std::unique_ptr<Kernel> qlinear_conv_prepare(const KernelInfo& info) {
   });
 }
 
-void add_def(KernelRegistry& r, std::string op, std::int64_t since, PrepareFn prepare) {
-  KernelDef def;
-  def.op = std::move(op);
-  def.since_version = since;
-  def.prepare = std::move(prepare);
-  r.add(std::move(def));
-}
-
 }  // namespace
 
 void register_qlinear_kernels(KernelRegistry& r) {

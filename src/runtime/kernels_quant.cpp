@@ -171,14 +171,6 @@ void dynamic_quantize(KernelContext& ctx) {
   ctx.output(2, DataType::kUint8, {}).mutable_span<std::uint8_t>()[0] = static_cast<std::uint8_t>(zp);
 }
 
-void add_def(KernelRegistry& r, std::string op, std::int64_t since, PrepareFn prepare) {
-  KernelDef def;
-  def.op = std::move(op);
-  def.since_version = since;
-  def.prepare = std::move(prepare);
-  r.add(std::move(def));
-}
-
 }  // namespace
 
 void register_quant_kernels(KernelRegistry& r) {

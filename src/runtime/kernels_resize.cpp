@@ -264,12 +264,7 @@ std::unique_ptr<Kernel> resize_prepare(const KernelInfo& info) {
 }  // namespace
 
 void register_resize_kernels(KernelRegistry& r) {
-  KernelDef def;
-  def.op = "Resize";
-  def.since_version = 11;
-  def.types = {TypeRule{kX, numeric_types()}};
-  def.prepare = resize_prepare;
-  r.add(std::move(def));
+  add_def(r, "Resize", 11, resize_prepare, {TypeRule{kX, numeric_types()}});
 }
 
 }  // namespace onnxkit::runtime

@@ -97,12 +97,7 @@ std::unique_ptr<Kernel> rotary_prepare(const KernelInfo& info) {
 }  // namespace
 
 void register_rotary_kernels(KernelRegistry& r) {
-  KernelDef def;
-  def.op = "RotaryEmbedding";
-  def.since_version = 23;
-  def.types = {TypeRule{kInput, kFloatTypes}};
-  def.prepare = rotary_prepare;
-  r.add(std::move(def));
+  add_def(r, "RotaryEmbedding", 23, rotary_prepare, {TypeRule{kInput, kFloatTypes}});
 }
 
 }  // namespace onnxkit::runtime

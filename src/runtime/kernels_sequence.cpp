@@ -181,31 +181,15 @@ void optional_get_element(KernelContext& ctx) {
 }  // namespace
 
 void register_sequence_kernels(KernelRegistry& r) {
-  KernelDef empty;
-  empty.op = "SequenceEmpty";
-  empty.since_version = 11;
-  empty.prepare = prepare_sequence_empty;
-  r.add(std::move(empty));
+  add_def(r, "SequenceEmpty", 11, prepare_sequence_empty);
   add_simple(r, "SequenceConstruct", 11, kLatestVersion, sequence_construct);
   add_simple(r, "SequenceAt", 11, kLatestVersion, sequence_at);
   add_simple(r, "SequenceInsert", 11, kLatestVersion, sequence_insert);
   add_simple(r, "SequenceErase", 11, kLatestVersion, sequence_erase);
   add_simple(r, "SequenceLength", 11, kLatestVersion, sequence_length);
-  KernelDef split;
-  split.op = "SplitToSequence";
-  split.since_version = 11;
-  split.prepare = prepare_split_to_sequence;
-  r.add(std::move(split));
-  KernelDef concat;
-  concat.op = "ConcatFromSequence";
-  concat.since_version = 11;
-  concat.prepare = prepare_concat_from_sequence;
-  r.add(std::move(concat));
-  KernelDef optional;
-  optional.op = "Optional";
-  optional.since_version = 15;
-  optional.prepare = prepare_optional;
-  r.add(std::move(optional));
+  add_def(r, "SplitToSequence", 11, prepare_split_to_sequence);
+  add_def(r, "ConcatFromSequence", 11, prepare_concat_from_sequence);
+  add_def(r, "Optional", 15, prepare_optional);
   add_simple(r, "OptionalHasElement", 15, kLatestVersion, optional_has_element);
   add_simple(r, "OptionalGetElement", 15, kLatestVersion, optional_get_element);
 }

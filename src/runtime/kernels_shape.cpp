@@ -258,11 +258,7 @@ void register_shape_kernels(KernelRegistry& r) {
   constant.op = "Constant";
   constant.prepare = constant_prepare;
   r.add(std::move(constant));
-  KernelDef cos;
-  cos.op = "ConstantOfShape";
-  cos.since_version = 9;
-  cos.prepare = constant_of_shape_prepare;
-  r.add(std::move(cos));
+  add_def(r, "ConstantOfShape", 9, constant_of_shape_prepare);
 }
 
 }  // namespace onnxkit::runtime

@@ -184,12 +184,7 @@ std::unique_ptr<Kernel> regex_full_match_prepare(const KernelInfo& info) {
 }
 
 void add_string_op(KernelRegistry& r, std::string op, std::int64_t since, PrepareFn prepare) {
-  KernelDef def;
-  def.op = std::move(op);
-  def.since_version = since;
-  def.types = {TypeRule{kX, {DataType::kString}}};
-  def.prepare = std::move(prepare);
-  r.add(std::move(def));
+  add_def(r, std::move(op), since, std::move(prepare), {TypeRule{kX, {DataType::kString}}});
 }
 
 }  // namespace

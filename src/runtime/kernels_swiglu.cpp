@@ -108,17 +108,8 @@ std::unique_ptr<Kernel> tensor_scatter_prepare(const KernelInfo& info) {
 }  // namespace
 
 void register_swiglu_kernels(KernelRegistry& r) {
-  KernelDef def;
-  def.op = "SwiGLU";
-  def.since_version = 28;
-  def.types = {TypeRule{0, kFloatTypes}};
-  def.prepare = swiglu_prepare;
-  r.add(std::move(def));
-  KernelDef scatter;
-  scatter.op = "TensorScatter";
-  scatter.since_version = 24;
-  scatter.prepare = tensor_scatter_prepare;
-  r.add(std::move(scatter));
+  add_def(r, "SwiGLU", 28, swiglu_prepare, {TypeRule{0, kFloatTypes}});
+  add_def(r, "TensorScatter", 24, tensor_scatter_prepare);
 }
 
 }  // namespace onnxkit::runtime

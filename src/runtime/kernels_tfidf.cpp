@@ -154,12 +154,7 @@ std::unique_ptr<Kernel> tfidf_prepare(const KernelInfo& info) {
 }  // namespace
 
 void register_tfidf_kernels(KernelRegistry& r) {
-  KernelDef def;
-  def.op = "TfIdfVectorizer";
-  def.since_version = 9;
-  def.types = {TypeRule{kX, {DataType::kString, DataType::kInt32, DataType::kInt64}}};
-  def.prepare = tfidf_prepare;
-  r.add(std::move(def));
+  add_def(r, "TfIdfVectorizer", 9, tfidf_prepare, {TypeRule{kX, {DataType::kString, DataType::kInt32, DataType::kInt64}}});
 }
 
 }  // namespace onnxkit::runtime

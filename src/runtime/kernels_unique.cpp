@@ -144,12 +144,7 @@ std::unique_ptr<Kernel> unique_prepare(const KernelInfo& info) {
 }  // namespace
 
 void register_unique_kernels(KernelRegistry& r) {
-  KernelDef def;
-  def.op = "Unique";
-  def.since_version = 11;
-  def.types = {TypeRule{kX, all_plain_types()}};
-  def.prepare = unique_prepare;
-  r.add(std::move(def));
+  add_def(r, "Unique", 11, unique_prepare, {TypeRule{kX, all_plain_types()}});
 }
 
 }  // namespace onnxkit::runtime
