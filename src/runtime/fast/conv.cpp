@@ -71,7 +71,7 @@ class FastConv final : public Kernel {
   void run(KernelContext& ctx) const override {
     const Value& x = ctx.required_input(kX);
     const int threads = ctx.threads().size();
-    const std::shared_ptr<const ConvPlan> plan = plan_for(x.dims(), threads);
+    const std::shared_ptr<const ConvPlan> plan = plans_.get(x.dims(), threads, [&] { return make_plan(x.dims()); });
     if (!plan) {
       if (fallback_) {
         fallback_->run(ctx);
@@ -120,25 +120,6 @@ class FastConv final : public Kernel {
   }
 
  private:
-  /// The plan for input dims `x` (made on first use); null when oneDNN does
-  /// not take the shape (the reference then runs, and reports errors).
-  std::shared_ptr<const ConvPlan> plan_for(const Dims& x, int threads) const {
-    std::lock_guard lock(mutex_);
-    auto key = std::make_pair(x, threads);
-    if (auto it = plans_.find(key); it != plans_.end()) return it->second;
-    std::shared_ptr<const ConvPlan> plan;
-    try {
-      const OmpThreads omp(threads);
-      plan = make_plan(x);
-    } catch (const dnnl::error&) {
-      plan = nullptr;
-    } catch (const Error&) {
-      plan = nullptr;
-    }
-    plans_.emplace(std::move(key), plan);
-    return plan;
-  }
-
   /// Output dims and the resolved window, or nullopt when X does not fit W.
   std::optional<std::pair<Dims, reference::Window>> geometry(const Dims& x) const {
     const Dims& wd = w_.dims();
@@ -265,8 +246,7 @@ class FastConv final : public Kernel {
   Activation act_;
   bool sum_;
   std::unique_ptr<Kernel> fallback_;  ///< the reference Conv kernel (null for FusedConv)
-  mutable std::mutex mutex_;
-  mutable std::map<std::pair<Dims, int>, std::shared_ptr<const ConvPlan>> plans_;
+  PlanCache<Dims, ConvPlan> plans_;
   mutable std::vector<std::pair<memory::desc, memory>> packed_;
 };
 

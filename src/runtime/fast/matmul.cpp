@@ -38,25 +38,6 @@ class MatMulBase : public Kernel {
  protected:
   explicit MatMulBase(std::unique_ptr<Kernel> fallback) : fallback_(std::move(fallback)) {}
 
-  template <typename Make>
-  std::shared_ptr<const MatMulPlan> plan_for(const Dims& a, const Dims& b, int threads,
-                                             Make&& make) const {
-    std::lock_guard lock(mutex_);
-    auto key = std::make_tuple(a, b, threads);
-    if (auto it = plans_.find(key); it != plans_.end()) return it->second;
-    std::shared_ptr<const MatMulPlan> plan;
-    try {
-      const OmpThreads omp(threads);
-      plan = make();
-    } catch (const dnnl::error&) {
-      plan = nullptr;
-    } catch (const Error&) {
-      plan = nullptr;
-    }
-    plans_.emplace(std::move(key), plan);
-    return plan;
-  }
-
   /// Constant B packed into `layout` (from `user`), once per layout.
   memory packed(const Value& b, const memory::desc& user, const memory::desc& layout) const {
     for (const auto& [desc, mem] : packed_) {
@@ -78,10 +59,9 @@ class MatMulBase : public Kernel {
   }
 
   std::unique_ptr<Kernel> fallback_;
+  PlanCache<std::pair<Dims, Dims>, MatMulPlan> plans_;  // make() runs under its lock, packed() too
 
  private:
-  mutable std::mutex mutex_;
-  mutable std::map<std::tuple<Dims, Dims, int>, std::shared_ptr<const MatMulPlan>> plans_;
   mutable std::vector<std::pair<memory::desc, memory>> packed_;
 };
 
@@ -94,7 +74,7 @@ class FastMatMul final : public MatMulBase {
     const Value& a = ctx.required_input(kA);
     const Value& b = ctx.required_input(kB);
     const int threads = ctx.threads().size();
-    auto plan = plan_for(a.dims(), b.dims(), threads, [&] { return make(a.dims(), b.dims()); });
+    auto plan = plans_.get(std::make_pair(a.dims(), b.dims()), threads, [&] { return make(a.dims(), b.dims()); });
     if (!plan) {
       fallback_->run(ctx);
       return;
@@ -180,7 +160,7 @@ class FastGemm final : public MatMulBase {
       fallback_->run(ctx);
       return;
     }
-    auto plan = plan_for(a.dims(), b.dims(), threads, [&] { return make(a.dims(), b.dims()); });
+    auto plan = plans_.get(std::make_pair(a.dims(), b.dims()), threads, [&] { return make(a.dims(), b.dims()); });
     if (!plan) {
       fallback_->run(ctx);
       return;

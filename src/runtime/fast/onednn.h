@@ -6,9 +6,13 @@
 // fast kernel falls back on for shapes oneDNN refuses.
 
 #include <dnnl.hpp>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
+#include <utility>
 
+#include "onnxkit/core/error.h"
 #include "onnxkit/runtime/kernel.h"
 #include "onnxkit/runtime/value.h"
 
@@ -28,6 +32,36 @@ class OmpThreads {
 
  private:
   int saved_;
+};
+
+/// Plans (primitives and their memory descriptors) of one kernel, made once
+/// per input shape and thread count, on first use, under OmpThreads. A shape
+/// oneDNN refuses is remembered as null, and the kernel's reference runs it.
+/// Safe for concurrent runs.
+template <typename Key, typename Plan>
+class PlanCache {
+ public:
+  template <typename Make>
+  std::shared_ptr<const Plan> get(Key key, int threads, Make&& make) const {
+    std::lock_guard lock(mutex_);
+    auto full = std::make_pair(std::move(key), threads);
+    if (auto it = plans_.find(full); it != plans_.end()) return it->second;
+    std::shared_ptr<const Plan> plan;
+    try {
+      const OmpThreads omp(threads);
+      plan = make();
+    } catch (const dnnl::error&) {
+      plan = nullptr;
+    } catch (const Error&) {
+      plan = nullptr;
+    }
+    plans_.emplace(std::move(full), plan);
+    return plan;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::map<std::pair<Key, int>, std::shared_ptr<const Plan>> plans_;
 };
 
 /// oneDNN dims of `dims`.

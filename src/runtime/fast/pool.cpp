@@ -38,7 +38,7 @@ class FastPool final : public Kernel {
   void run(KernelContext& ctx) const override {
     const Value& x = ctx.required_input(kX);
     const int threads = ctx.threads().size();
-    const auto plan = plan_for(x.dims(), threads);
+    const auto plan = plans_.get(x.dims(), threads, [&] { return make(x.dims()); });
     if (!plan) {
       fallback_->run(ctx);
       return;
@@ -50,23 +50,6 @@ class FastPool final : public Kernel {
   }
 
  private:
-  std::shared_ptr<const PoolPlan> plan_for(const Dims& x, int threads) const {
-    std::lock_guard lock(mutex_);
-    auto key = std::make_pair(x, threads);
-    if (auto it = plans_.find(key); it != plans_.end()) return it->second;
-    std::shared_ptr<const PoolPlan> plan;
-    try {
-      const OmpThreads omp(threads);
-      plan = make(x);
-    } catch (const dnnl::error&) {
-      plan = nullptr;
-    } catch (const Error&) {
-      plan = nullptr;
-    }
-    plans_.emplace(std::move(key), plan);
-    return plan;
-  }
-
   std::shared_ptr<const PoolPlan> make(const Dims& x) const {
     if (x.size() < 3 || x.size() > 5 || element_count(x) == 0) return nullptr;
     reference::Window win = window_;
@@ -110,8 +93,7 @@ class FastPool final : public Kernel {
   reference::Window window_;
   bool max_, include_pad_;
   std::unique_ptr<Kernel> fallback_;
-  mutable std::mutex mutex_;
-  mutable std::map<std::pair<Dims, int>, std::shared_ptr<const PoolPlan>> plans_;
+  PlanCache<Dims, PoolPlan> plans_;
 };
 
 std::unique_ptr<Kernel> pool_prepare(const KernelInfo& info, bool max) {
