@@ -284,6 +284,17 @@ void conv_transpose_rule(InferContext& cx) {
   cx.set_tensor(0, elem, out);
 }
 
+/// The normalized `axes` attribute, or every axis when it is absent or empty.
+std::vector<std::int64_t> axes_attr_or_all(InferContext& cx, std::int64_t rank) {
+  std::vector<std::int64_t> axes;
+  if (auto a = cx.attr_ints("axes"); a && !a->empty()) {
+    for (std::int64_t v : *a) axes.push_back(cx.axis(v, rank));
+  } else {
+    for (std::int64_t i = 0; i < rank; ++i) axes.push_back(i);
+  }
+  return axes;
+}
+
 /// Resize-11+: sizes when given (for `axes` only, when set), else each dim
 /// times its scale, rounded down.
 void resize_rule(InferContext& cx) {
@@ -291,12 +302,7 @@ void resize_rule(InferContext& cx) {
   const DataType elem = cx.input_elem(0);
   if (x == nullptr) return cx.set_tensor(0, elem, std::nullopt);
   const auto rank = static_cast<std::int64_t>(x->size());
-  std::vector<std::int64_t> axes;
-  if (auto a = cx.attr_ints("axes"); a && !a->empty()) {
-    for (std::int64_t v : *a) axes.push_back(cx.axis(v, rank));
-  } else {
-    for (std::int64_t i = 0; i < rank; ++i) axes.push_back(i);
-  }
+  const std::vector<std::int64_t> axes = axes_attr_or_all(cx, rank);
   const std::size_t scales_input = cx.opset() >= 11 ? 2 : 1;
   const std::size_t sizes_input = cx.opset() >= 11 ? 3 : 99;
   Shape out = *x;
@@ -391,12 +397,7 @@ void center_crop_pad_rule(InferContext& cx) {
   const DataType elem = cx.input_elem(0);
   if (x == nullptr) return cx.set_tensor(0, elem, std::nullopt);
   const auto rank = static_cast<std::int64_t>(x->size());
-  std::vector<std::int64_t> axes;
-  if (auto a = cx.attr_ints("axes"); a && !a->empty()) {
-    for (std::int64_t v : *a) axes.push_back(cx.axis(v, rank));
-  } else {
-    for (std::int64_t i = 0; i < rank; ++i) axes.push_back(i);
-  }
+  const std::vector<std::int64_t> axes = axes_attr_or_all(cx, rank);
   Shape out = *x;
   auto shape = cx.input_ints(1);
   for (std::size_t k = 0; k < axes.size(); ++k) {
