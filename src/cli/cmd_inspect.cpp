@@ -2,6 +2,7 @@
 
 #include <array>
 #include <iostream>
+#include <memory>
 
 #include "cli/commands.h"
 #include "cli/model_files.h"
@@ -34,7 +35,11 @@ int run(const ParsedArgs& args) {
   // neither mapped nor required to be present.
   proto::ReadOptions options;
   options.load_external_data = false;
-  const ir::Model model = load_model(args.positionals[0], options);
+  // Kept to the end of the process: freeing a big graph costs about as much
+  // as summarizing it, and the process ends right after.
+  auto kept = std::make_shared<const ir::Model>(load_model(args.positionals[0], options));
+  keep_until_exit(kept);
+  const ir::Model& model = *kept;
   const inspect::ModelSummary summary = inspect::summarize(model);
   std::cout << (args.has("json") ? inspect::summary_to_json(summary)
                                  : inspect::summary_to_text(summary));

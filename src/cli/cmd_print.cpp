@@ -16,7 +16,11 @@ constexpr std::array kOptions{
 };
 
 int run(const ParsedArgs& args) {
-  const ir::Model model = load_model(args.positionals[0]);
+  // Kept to the end of the process: freeing a big graph costs about as much
+  // as printing it, and the process ends right after.
+  auto kept = std::make_shared<const ir::Model>(load_model(args.positionals[0]));
+  keep_until_exit(kept);
+  const ir::Model& model = *kept;
   text::PrintOptions options;
   options.full_weights = args.has("full-weights");
   const std::string text = text::print_model(model, options);

@@ -75,8 +75,12 @@ void Graph::reserve(std::size_t nodes, std::size_t tensors) {
 
 void Graph::index_add(Tensor* tensor) {
   if (tensor->name_.empty()) return;
+  index_add(tensor, hash_name(tensor->name_));
+}
+
+void Graph::index_add(Tensor* tensor, std::uint64_t hash) {
   // The first of duplicate names stays indexed.
-  if (index_.insert(tensor) && name_map_) name_map_->emplace(tensor->name_, tensor);
+  if (index_.insert(tensor, hash) && name_map_) name_map_->emplace(tensor->name_, tensor);
 }
 
 void Graph::index_remove(const Tensor* tensor) {
@@ -87,8 +91,9 @@ void Graph::index_remove(const Tensor* tensor) {
 Tensor* Graph::find_local_tensor(std::string_view name) const { return index_.find(name); }
 
 Tensor* Graph::find_tensor(std::string_view name) const {
+  const std::uint64_t hash = hash_name(name);
   for (const Graph* g = this; g != nullptr; g = g->parent_) {
-    if (Tensor* t = g->find_local_tensor(name)) return t;
+    if (Tensor* t = g->index_.find(name, hash)) return t;
   }
   return nullptr;
 }
@@ -99,12 +104,26 @@ Tensor* Graph::tensor(std::string_view name) {
   return add_variable(std::string(name));
 }
 
-Tensor* Graph::add_variable(std::string name) {
+Tensor* Graph::local_tensor(std::string_view name) {
+  if (name.empty()) return add_empty_tensor();
+  const std::uint64_t hash = hash_name(name);
+  if (Tensor* t = index_.find(name, hash)) return t;
+  Tensor* t = new_tensor(std::string(name));
+  index_add(t, hash);
+  return t;
+}
+
+Tensor* Graph::new_tensor(std::string name) {
   auto tensor = std::unique_ptr<Tensor>(new Tensor(this, std::move(name)));
   Tensor* raw = tensor.get();
   tensors_.push_back(std::move(tensor));
-  index_add(raw);
   return raw;
+}
+
+Tensor* Graph::add_variable(std::string name) {
+  Tensor* t = new_tensor(std::move(name));
+  index_add(t);
+  return t;
 }
 
 Tensor* Graph::add_constant(std::string name, TensorData data) {

@@ -41,9 +41,10 @@ std::uint64_t hash_name(std::string_view name) noexcept {
   return mix(h);
 }
 
-Tensor* TensorIndex::find(std::string_view name) const noexcept {
+std::uint64_t TensorIndex::hash_name_of(const Tensor* t) noexcept { return hash_name(t->name()); }
+
+Tensor* TensorIndex::find(std::string_view name, std::uint64_t hash) const noexcept {
   if (size_ == 0) return nullptr;
-  const std::uint64_t hash = hash_name(name);
   const std::size_t mask = capacity_ - 1;
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
@@ -59,10 +60,10 @@ void TensorIndex::place(std::uint64_t hash, Tensor* t) noexcept {
   slots_[i] = Slot{hash, t};
 }
 
-bool TensorIndex::insert(Tensor* t) {
+bool TensorIndex::insert(Tensor* t, std::uint64_t hash) {
   const std::string_view name = t->name();
-  const std::uint64_t hash = hash_name(name);
-  if (capacity_ == 0 || too_full(size_ + 1, capacity_)) grow_to(capacity_ == 0 ? 16 : capacity_ * 2);
+  if (capacity_ == 0 || too_full(size_ + 1, capacity_))
+    grow_to(capacity_ == 0 ? 16 : capacity_ * 2);
   const std::size_t mask = capacity_ - 1;
   std::size_t i = hash & mask;
   for (;; i = (i + 1) & mask) {

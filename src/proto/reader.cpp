@@ -1,10 +1,14 @@
 #include "onnxkit/proto/reader.h"
 
+#include <array>
 #include <bit>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "onnxkit/core/error.h"
@@ -92,6 +96,30 @@ bool read_varint_list(const Field& f, std::vector<T>& out, const std::byte* orig
                                [&](std::uint64_t v) { out.push_back(static_cast<T>(v)); });
 }
 
+// A node's input names while the node is read: most nodes have a few, kept
+// on the stack; a long list moves to the heap.
+class InputNames {
+ public:
+  void push_back(std::string_view name) {
+    if (more_.empty() && n_ < few_.size()) {
+      few_[n_++] = name;
+      return;
+    }
+    if (more_.empty()) more_.assign(few_.begin(), few_.begin() + static_cast<std::ptrdiff_t>(n_));
+    more_.push_back(name);
+    ++n_;
+  }
+  std::span<const std::string_view> view() const noexcept {
+    return more_.empty() ? std::span<const std::string_view>(few_.data(), n_)
+                         : std::span<const std::string_view>(more_);
+  }
+
+ private:
+  std::array<std::string_view, 8> few_;
+  std::size_t n_ = 0;
+  std::vector<std::string_view> more_;
+};
+
 // A node whose inputs are wired once every graph has defined its tensors.
 struct PendingNode {
   ir::Graph* graph;
@@ -105,7 +133,7 @@ struct PendingDecl {
   List list;
   Bytes bytes;
   std::string_view name;
-  ir::ValueInfo info;
+  std::unique_ptr<ir::ValueInfo> info;  // handed to the tensor as it is
 };
 
 // Function outputs are plain names, resolved in the second pass.
@@ -179,7 +207,9 @@ class Reader {
 
   void define_input(ir::Graph& g, Bytes bytes, std::size_t index);
   void defer_declaration(ir::Graph& g, List list, Bytes bytes, std::size_t index);
-  void declare(ir::Graph& g, List list, ir::Tensor* t, ir::ValueInfo info, Bytes bytes);
+  void declare(ir::Graph& g, List list, ir::Tensor* t, std::unique_ptr<ir::ValueInfo> info,
+               Bytes bytes);
+  Bytes first_declaration(const ir::Tensor* t);
   void wire_all();
 
   Buffer input_;
@@ -193,8 +223,11 @@ class Reader {
   std::vector<PendingDecl> pending_decls_;
   std::vector<PendingOutputs> pending_outputs_;
   // First declaration of each tensor (ValueInfoProto bytes), to spot later
-  // declarations that differ.
-  std::unordered_map<const ir::Tensor*, Bytes> declared_;
+  // declarations that differ. Repeats are rare: the map is made from the list
+  // only when one comes.
+  std::vector<std::pair<const ir::Tensor*, Bytes>> declared_;
+  std::unordered_map<const ir::Tensor*, Bytes> declared_map_;
+  std::size_t declared_mapped_ = 0;  // entries of declared_ in declared_map_
 };
 
 // ---------------------------------------------------------------- small messages
@@ -337,9 +370,20 @@ void Reader::parse_sparse(Bytes bytes, ir::SparseTensorData& s) {
 
 // ---------------------------------------------------------------- types
 
+// Counts the `dim` entries of a TensorShapeProto, so that the dims are
+// allocated once (a Dim is 80 bytes; growing 1 -> 2 -> 4 costs a copy each).
+std::size_t count_dims(Decoder d) {
+  std::size_t n = 0;
+  while (!d.done()) {
+    const Field f = d.next();
+    n += f.number == fl::shape::kDim && f.type == WireType::kLen ? 1 : 0;
+  }
+  return n;
+}
+
 void Reader::parse_shape(Bytes bytes, ir::TypeShape& s) {
   Depth depth(*this);
-  s.dim_extras.resize(s.dims.size());
+  s.dims.reserve(s.dims.size() + count_dims(decoder(bytes)));
   Decoder d = decoder(bytes);
   while (!d.done()) {
     const Field f = d.next();
@@ -348,7 +392,7 @@ void Reader::parse_shape(Bytes bytes, ir::TypeShape& s) {
       continue;
     }
     Dim& dim = s.dims.emplace_back();
-    ir::WireExtras& x = s.dim_extras.emplace_back();
+    ir::WireExtras x;
     Depth dim_depth(*this);
     Decoder dd = decoder(f.bytes);
     while (!dd.done()) {
@@ -369,15 +413,21 @@ void Reader::parse_shape(Bytes bytes, ir::TypeShape& s) {
             dim.value = 0;
           }
           break;
-        case fl::dim::kDenotation: ok = read_string(df, dim.denotation, x); break;
-        default: break;
+        case fl::dim::kDenotation:
+          ok = read_string(df, dim.denotation, x);
+          break;
+        default:
+          break;
       }
       if (!ok) keep_unknown(df, x);
     }
+    // dim_extras stays empty unless some dim has extras (most have none).
+    if (!x.empty()) {
+      s.dim_extras.resize(s.dims.size());
+      s.dim_extras.back() = std::move(x);
+    }
   }
-  bool any = false;
-  for (const ir::WireExtras& x : s.dim_extras) any = any || !x.empty();
-  if (!any) s.dim_extras.clear();
+  if (!s.dim_extras.empty()) s.dim_extras.resize(s.dims.size());
 }
 
 void Reader::parse_type_member(Bytes bytes, ir::Type& t, ir::Type::Kind kind) {
@@ -562,7 +612,7 @@ void Reader::parse_attribute(Bytes bytes, ir::Attribute& a, ir::Graph& owner) {
 void Reader::parse_node(Bytes bytes, ir::Graph& g) {
   Depth depth(*this);
   ir::Node* node = g.add_node({});
-  std::vector<std::string_view> inputs;
+  InputNames inputs;
   std::string text;
   ir::WireExtras extras;  // stored on the node only if there are any (most have none)
   try {
@@ -580,14 +630,7 @@ void Reader::parse_node(Bytes bytes, ir::Graph& g) {
           break;
         case fl::node::kOutput:
           if ((ok = len)) {
-            const std::string_view name = f.chars();
-            ir::Tensor* t = nullptr;
-            if (name.empty()) {
-              t = g.add_empty_tensor();
-            } else if ((t = g.find_local_tensor(name)) == nullptr) {
-              t = g.add_variable(std::string(name));
-            }
-            node->add_output(t);
+            node->add_output(g.local_tensor(f.chars()));
           }
           break;
         case fl::node::kName: set(&ir::Node::set_name); break;
@@ -619,53 +662,60 @@ void Reader::parse_node(Bytes bytes, ir::Graph& g) {
                              (node->op_type().empty() ? "" : " (" + node->qualified_op() + ")")
                        : node->describe());
   }
-  pending_nodes_.push_back({&g, node, names_.size(), inputs.size()});
-  names_.insert(names_.end(), inputs.begin(), inputs.end());
+  const std::span<const std::string_view> names = inputs.view();
+  pending_nodes_.push_back({&g, node, names_.size(), names.size()});
+  names_.insert(names_.end(), names.begin(), names.end());
 }
 
 // ---------------------------------------------------------------- graphs
 
-void Reader::declare(ir::Graph& g, List list, ir::Tensor* t, ir::ValueInfo info, Bytes bytes) {
+Bytes Reader::first_declaration(const ir::Tensor* t) {
+  if (declared_map_.empty()) declared_map_.reserve(declared_.size());
+  for (; declared_mapped_ < declared_.size(); ++declared_mapped_) {
+    declared_map_.emplace(declared_[declared_mapped_]);
+  }
+  return declared_map_.at(t);
+}
+
+void Reader::declare(ir::Graph& g, List list, ir::Tensor* t, std::unique_ptr<ir::ValueInfo> info,
+                     Bytes bytes) {
   std::vector<ir::Tensor*>& vec = list == List::kInput    ? g.inputs()
                                   : list == List::kOutput ? g.outputs()
                                                           : g.value_info();
   const std::size_t index = vec.size();
   vec.push_back(t);
-  auto [it, first] = declared_.try_emplace(t, bytes);
-  if (first) {
-    t->info() = std::move(info);
+  // Only declarations give a tensor a ValueInfo while a model is read, so
+  // one without is declared here for the first time.
+  if (!t->has_info()) {
+    t->set_info(std::move(info));
+    declared_.emplace_back(t, bytes);
     return;
   }
-  const Bytes& before = it->second;
+  const Bytes before = first_declaration(t);
   const bool same = before.size() == bytes.size() &&
                     (bytes.empty() || std::memcmp(before.data(), bytes.data(), bytes.size()) == 0);
-  if (!same) g.declaration_overrides().push_back({list, index, std::move(info)});
+  if (!same) g.declaration_overrides().push_back({list, index, std::move(*info)});
 }
 
 void Reader::defer_declaration(ir::Graph& g, List list, Bytes bytes, std::size_t index) {
-  PendingDecl& p = pending_decls_.emplace_back(PendingDecl{&g, list, bytes, {}, {}});
+  PendingDecl& p = pending_decls_.emplace_back(
+      PendingDecl{&g, list, bytes, {}, std::make_unique<ir::ValueInfo>()});
   try {
-    p.name = parse_value_info(bytes, p.info);
+    p.name = parse_value_info(bytes, *p.info);
   } catch (const Error& e) {
     throw e.within(quoted(list == List::kOutput ? "output" : "value_info", p.name, index));
   }
 }
 
 void Reader::define_input(ir::Graph& g, Bytes bytes, std::size_t index) {
-  ir::ValueInfo info;
+  auto info = std::make_unique<ir::ValueInfo>();
   std::string_view name;
   try {
-    name = parse_value_info(bytes, info);
+    name = parse_value_info(bytes, *info);
   } catch (const Error& e) {
     throw e.within(quoted("input", name, index));
   }
-  ir::Tensor* t = nullptr;
-  if (name.empty()) {
-    t = g.add_empty_tensor();
-  } else if ((t = g.find_local_tensor(name)) == nullptr) {
-    t = g.add_variable(std::string(name));
-  }
-  declare(g, List::kInput, t, std::move(info), bytes);
+  declare(g, List::kInput, g.local_tensor(name), std::move(info), bytes);
 }
 
 // A tensor of `g` to make a Constant named `name`: the input Variable of that
@@ -774,10 +824,7 @@ void Reader::parse_function(Bytes bytes, ir::Function& fn) {
       case fl::function::kName: ok = read_string(f, fn.name, fn.extras); break;
       case fl::function::kInput:
         if (len) {
-          const std::string_view name = f.chars();
-          ir::Tensor* t = name.empty() ? body.add_empty_tensor() : body.find_local_tensor(name);
-          if (t == nullptr) t = body.add_variable(std::string(name));
-          body.inputs().push_back(t);
+          body.inputs().push_back(body.local_tensor(f.chars()));
         }
         break;
       case fl::function::kOutput: if (len) outputs.push_back(f.chars()); break;

@@ -42,6 +42,36 @@ TEST(IrIndex, ManyNamesInsertFindErase) {
   EXPECT_TRUE(map.empty());
 }
 
+TEST(IrIndex, LocalTensorFindsOrAdds) {
+  Graph outer;
+  Tensor* ox = outer.add_variable("x");
+  Graph g(&outer);
+  Tensor* x = g.local_tensor("x");  // the enclosing graph's "x" is not local
+  EXPECT_NE(x, ox);
+  EXPECT_EQ(x->graph(), &g);
+  EXPECT_EQ(g.local_tensor("x"), x);
+  EXPECT_EQ(g.find_local_tensor("x"), x);
+  EXPECT_EQ(g.find_tensor("x"), x);
+  EXPECT_EQ(outer.find_tensor("x"), ox);
+  Tensor* e1 = g.local_tensor("");
+  Tensor* e2 = g.local_tensor("");
+  EXPECT_TRUE(e1->is_empty());
+  EXPECT_NE(e1, e2);
+  EXPECT_EQ(g.indexed_tensor_count(), 1u);
+  EXPECT_EQ(g.owned_tensors().size(), 3u);
+  // Lookups with a hash computed ahead agree with plain ones.
+  TensorIndex index;
+  std::vector<Tensor*> ts;
+  for (int i = 0; i < 100; ++i) ts.push_back(g.local_tensor("n" + std::to_string(i)));
+  for (Tensor* t : ts) ASSERT_TRUE(index.insert(t, hash_name(t->name())));
+  for (Tensor* t : ts) {
+    index.prefetch(hash_name(t->name()));
+    ASSERT_EQ(index.find(t->name(), hash_name(t->name())), t);
+    ASSERT_EQ(index.find(t->name()), t);
+  }
+  EXPECT_FALSE(index.insert(g.add_variable("n7")));  // the name is taken
+}
+
 TEST(IrIndex, DuplicateNamesKeepTheFirst) {
   Graph g;
   Tensor* a = g.add_variable("x");

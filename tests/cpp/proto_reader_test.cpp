@@ -230,6 +230,92 @@ TEST(ProtoReader, DifferingRedeclarationIsKept) {
   expect_exact_round_trip(m);
 }
 
+TEST(ProtoReader, RedeclarationsAmongManyDeclarations) {
+  // The reader looks up a tensor's first declaration only when a second one
+  // comes; first declarations that follow a repeat must be found as well.
+  Msg graph;
+  for (int i = 0; i < 50; ++i) {
+    const std::string name = "t" + std::to_string(i);
+    graph.msg(1, testing::node({"x"}, {name}, "Relu"));
+  }
+  graph.msg(11, testing::value_info("x", testing::tensor_type(1, {4})));
+  graph.msg(12, testing::value_info("t0", testing::tensor_type(1, {4})));
+  for (int i = 0; i < 25; ++i) {
+    graph.msg(13, testing::value_info("t" + std::to_string(i), testing::tensor_type(1, {4})));
+  }
+  graph.msg(13, testing::value_info("x", testing::tensor_type(1, {4})));   // same: no override
+  graph.msg(13, testing::value_info("t0", testing::tensor_type(1, {5})));  // differs
+  for (int i = 25; i < 50; ++i) {
+    graph.msg(13, testing::value_info("t" + std::to_string(i), testing::tensor_type(1, {4})));
+  }
+  graph.msg(13, testing::value_info("t40", testing::tensor_type(1, {6})));  // differs
+  graph.msg(13, testing::value_info("t41", testing::tensor_type(1, {4})));  // same
+  const Msg m = testing::model(graph);
+  const ir::Model model = proto::read_model(m.buffer());
+  const ir::Graph& g = *model.graph;
+  EXPECT_EQ(g.value_info().size(), 54u);
+  const auto& overrides = g.declaration_overrides();
+  ASSERT_EQ(overrides.size(), 2u);
+  EXPECT_EQ(overrides[0].index, 26u);
+  EXPECT_EQ(overrides[0].info.type->shape->dims[0].value, 5);
+  EXPECT_EQ(overrides[1].index, 52u);
+  EXPECT_EQ(overrides[1].info.type->shape->dims[0].value, 6);
+  EXPECT_EQ(g.nodes()[40]->outputs()[0]->info().type->shape->dims[0].value, 4);
+  expect_exact_round_trip(m);
+}
+
+TEST(ProtoReader, DimExtrasOnALaterDimOnly) {
+  // Only the third dim has an unknown field; a second `shape` field adds a
+  // fourth dim without extras. dim_extras then has one entry per dim.
+  Msg shape = Msg()
+                  .msg(1, Msg().varint(1, 2))
+                  .msg(1, Msg().str(2, "N"))
+                  .msg(1, Msg().varint(1, 3).varint(77, 1));
+  Msg more = Msg().msg(1, Msg().varint(1, 5));
+  Msg type = Msg().msg(1, Msg().varint(1, 1).msg(2, shape).msg(2, more));
+  const Msg m = testing::model(Msg().msg(11, testing::value_info("x", type)));
+  const ir::Model model = proto::read_model(m.buffer());
+  const ir::TypeShape& s = *model.graph->inputs()[0]->info().type->shape;
+  ASSERT_EQ(s.dims.size(), 4u);
+  EXPECT_EQ(s.dims[1].param, "N");
+  EXPECT_EQ(s.dims[3].value, 5);
+  ASSERT_EQ(s.dim_extras.size(), 4u);
+  EXPECT_TRUE(s.dim_extras[0].empty());
+  EXPECT_FALSE(s.dim_extras[2].empty());
+  EXPECT_TRUE(s.dim_extras[3].empty());
+  // Written back as one shape message: the extras stay on the third dim.
+  const ir::Model again = proto::read_model(Buffer::owned(proto::write_model(model)));
+  const ir::TypeShape& s2 = *again.graph->inputs()[0]->info().type->shape;
+  ASSERT_EQ(s2.dim_extras.size(), 4u);
+  EXPECT_EQ(s2.dim_extras[2].unknown, s.dim_extras[2].unknown);
+  EXPECT_TRUE(s2.dim_extras[3].empty());
+}
+
+TEST(ProtoReader, ManyInputsAndSubgraphsBetweenInputFields) {
+  // More input names than a node keeps on the stack, and an attribute with a
+  // subgraph (whose nodes have inputs of their own) between input fields.
+  Msg body = Msg().msg(1, testing::node({"i0", "i1"}, {"s"}, "Add")).str(2, "body");
+  body.msg(12, testing::value_info("s", testing::tensor_type(1, {1})));
+  Msg n;
+  for (int i = 0; i < 6; ++i) n.str(1, "i" + std::to_string(i));
+  n.msg(5, Msg().str(1, "body").msg(6, body).varint(20, 5));
+  for (int i = 6; i < 12; ++i) n.str(1, "i" + std::to_string(i));
+  n.str(2, "y").str(4, "Custom");
+  Msg graph = Msg().msg(1, n);
+  for (int i = 0; i < 12; ++i) {
+    graph.msg(11, testing::value_info("i" + std::to_string(i), testing::tensor_type(1, {1})));
+  }
+  const ir::Model model = proto::read_model(testing::model(graph).buffer());
+  const ir::Graph& g = *model.graph;
+  const ir::Node& node = *g.nodes()[0];
+  ASSERT_EQ(node.inputs().size(), 12u);
+  for (std::size_t i = 0; i < 12; ++i) EXPECT_EQ(node.inputs()[i], g.inputs()[i]) << i;
+  const ir::Node& inner = *node.attribute("body")->g->nodes()[0];
+  ASSERT_EQ(inner.inputs().size(), 2u);
+  EXPECT_EQ(inner.inputs()[0], g.inputs()[0]);
+  EXPECT_EQ(inner.inputs()[1], g.inputs()[1]);
+}
+
 TEST(ProtoReader, TypesOfEveryKind) {
   Msg seq = Msg().msg(4, Msg().msg(1, testing::tensor_type(1, {})));
   Msg map = Msg().msg(5, Msg().varint(1, 7).msg(2, testing::tensor_type(1, {})));

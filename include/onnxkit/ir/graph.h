@@ -71,6 +71,9 @@ class Graph {
   Tensor* find_local_tensor(std::string_view name) const;
   /// find_tensor(), or a new Variable in this graph when there is none.
   Tensor* tensor(std::string_view name);
+  /// find_local_tensor(), or a new Variable in this graph when there is none
+  /// ("" gives a new empty placeholder). The name is hashed once for both.
+  Tensor* local_tensor(std::string_view name);
   /// A new Variable in this graph; if the name is taken the new tensor is not
   /// indexed by name (duplicates are allowed, as in onnx-graphsurgeon).
   Tensor* add_variable(std::string name);
@@ -208,6 +211,8 @@ class Graph {
   friend class Tensor;
   void rename_tensor(Tensor* tensor, std::string name);
   void index_add(Tensor* tensor);
+  void index_add(Tensor* tensor, std::uint64_t hash);
+  Tensor* new_tensor(std::string name);
   void index_remove(const Tensor* tensor);
   Node* make_node(std::string op_type, std::string domain, std::string name);
   void copy_into(Graph& dst, TensorMap& map) const;

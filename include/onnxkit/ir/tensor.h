@@ -60,8 +60,11 @@ class Tensor {
   /// empty ValueInfo until then.
   ValueInfo& info();
   const ValueInfo& info() const noexcept;
-  /// False until something was stored through info() (cheap to ask).
+  /// False until something was stored through info() or set_info() (cheap to ask).
   bool has_info() const noexcept { return info_ != nullptr; }
+  /// Replaces the ValueInfo with `info` (null: none, as for a new tensor),
+  /// taking the object itself: a reader builds it in place, nothing is moved.
+  void set_info(std::unique_ptr<ValueInfo> info) noexcept { info_ = std::move(info); }
 
   /// A Constant's data (dense). Null for Variables and sparse constants.
   TensorData* data() noexcept { return sparse_ ? nullptr : static_cast<TensorData*>(payload_); }

@@ -24,10 +24,20 @@ class TensorIndex {
   TensorIndex& operator=(TensorIndex&&) noexcept = default;
 
   /// The tensor indexed under `name`, or null.
-  Tensor* find(std::string_view name) const noexcept;
+  Tensor* find(std::string_view name) const noexcept { return find(name, hash_name(name)); }
+  /// find() with `hash` == hash_name(name) computed by the caller (once for
+  /// several lookups, or ahead of time).
+  Tensor* find(std::string_view name, std::uint64_t hash) const noexcept;
   /// Indexes `t` under its name unless the name is taken (the first of
   /// duplicates stays). Returns true when `t` was added.
-  bool insert(Tensor* t);
+  bool insert(Tensor* t) { return insert(t, hash_name_of(t)); }
+  /// insert() with `hash` == hash_name(t's name) computed by the caller.
+  bool insert(Tensor* t, std::uint64_t hash);
+  /// Starts loading the slot where a lookup of `hash` begins (a hint for a
+  /// caller that knows its next lookups: the cache miss overlaps other work).
+  void prefetch(std::uint64_t hash) const noexcept {
+    if (capacity_ != 0) __builtin_prefetch(&slots_[hash & (capacity_ - 1)]);
+  }
   /// Removes `t`'s entry if `t` is the tensor indexed under its name.
   bool erase(const Tensor* t) noexcept;
   /// Room for `n` entries without growing.
@@ -48,6 +58,7 @@ class TensorIndex {
     std::uint64_t hash;
     Tensor* tensor;  ///< null: empty
   };
+  static std::uint64_t hash_name_of(const Tensor* t) noexcept;
   void grow_to(std::size_t capacity);
   void place(std::uint64_t hash, Tensor* t) noexcept;
 
