@@ -13,6 +13,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/huge_page_heap.h"
 #include "onnxkit/core/error.h"
 #include "onnxkit/version.h"
 
@@ -172,6 +173,7 @@ int main_entry(int argc, char** argv) {
 }  // namespace onnxkit::cli
 
 int main(int argc, char** argv) {
+  onnxkit::cli::use_huge_pages_for_heap();
   const int status = onnxkit::cli::main_entry(argc, argv);
   // Nothing is left to do but free memory: flush the streams and exit without
   // running destructors (of objects given to keep_until_exit, and of statics
