@@ -98,10 +98,16 @@ Tensor* Graph::find_tensor(std::string_view name) const {
   return nullptr;
 }
 
-Tensor* Graph::tensor(std::string_view name) {
+Tensor* Graph::tensor(std::string_view name) { return tensor(name, hash_name(name)); }
+
+Tensor* Graph::tensor(std::string_view name, std::uint64_t hash) {
   if (name.empty()) return add_empty_tensor();
-  if (Tensor* t = find_tensor(name)) return t;
-  return add_variable(std::string(name));
+  for (const Graph* g = this; g != nullptr; g = g->parent_) {
+    if (Tensor* t = g->index_.find(name, hash)) return t;
+  }
+  Tensor* t = new_tensor(std::string(name));
+  index_add(t, hash);
+  return t;
 }
 
 Tensor* Graph::local_tensor(std::string_view name) {

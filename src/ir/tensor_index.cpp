@@ -1,6 +1,13 @@
 #include "onnxkit/ir/tensor_index.h"
 
+#include <cstdint>
 #include <cstring>
+#include <new>
+#include <type_traits>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "onnxkit/ir/tensor.h"
 
@@ -21,6 +28,9 @@ std::uint64_t mix(std::uint64_t h) noexcept {
   h ^= h >> 32;
   return h;
 }
+
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+constexpr std::size_t kSlotAlign = 64;  // a slot never straddles cache lines
 
 // Load factor at most 3/4, so that probe runs stay short.
 bool too_full(std::size_t size, std::size_t capacity) noexcept { return size * 4 >= capacity * 3; }
@@ -102,6 +112,29 @@ bool TensorIndex::erase(const Tensor* t) noexcept {
   return true;
 }
 
+// Big tables (a graph of 100k+ tensors has a table of 4-8 MiB) sit on
+// transparent huge pages where the kernel allows: lookups land at random,
+// and with 4 KiB pages most of them would miss the TLB as well as the cache.
+std::unique_ptr<TensorIndex::Slot[], TensorIndex::FreeSlots> TensorIndex::allocate_slots(
+    std::size_t capacity) {
+  static_assert(std::is_trivially_copyable_v<Slot>);
+  const std::size_t bytes = capacity * sizeof(Slot);
+  void* p = ::operator new (bytes, std::align_val_t{kSlotAlign});
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  // The advice covers the whole huge pages inside the table.
+  const auto first = reinterpret_cast<std::uintptr_t>(p);
+  const std::uintptr_t start = (first + kHugePage - 1) & ~(kHugePage - 1);
+  const std::uintptr_t end = (first + bytes) & ~(kHugePage - 1);
+  if (end > start) madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE);
+#endif
+  std::memset(p, 0, bytes);  // all empty
+  return std::unique_ptr<Slot[], FreeSlots>(static_cast<Slot*>(p));
+}
+
+void TensorIndex::FreeSlots::operator()(Slot* p) const noexcept {
+  ::operator delete (p, std::align_val_t{kSlotAlign});
+}
+
 void TensorIndex::reserve(std::size_t n) {
   std::size_t capacity = capacity_ == 0 ? 16 : capacity_;
   while (too_full(n, capacity)) capacity *= 2;
@@ -109,9 +142,9 @@ void TensorIndex::reserve(std::size_t n) {
 }
 
 void TensorIndex::grow_to(std::size_t capacity) {
-  std::unique_ptr<Slot[]> old = std::move(slots_);
+  std::unique_ptr<Slot[], FreeSlots> old = std::move(slots_);
   const std::size_t old_capacity = capacity_;
-  slots_ = std::make_unique<Slot[]>(capacity);  // value-initialized: all empty
+  slots_ = allocate_slots(capacity);
   capacity_ = capacity;
   for (std::size_t i = 0; i < old_capacity; ++i) {
     if (old[i].tensor != nullptr) place(old[i].hash, old[i].tensor);

@@ -967,11 +967,43 @@ ir::Model Reader::model() {
 
 // Second pass: every graph has defined its tensors; node inputs, graph
 // outputs and value_info now bind by name, innermost graph first.
+//
+// The name index of a big graph is megabytes, visited at random: each lookup
+// would wait for two cache misses, the slot and then the tensor whose name it
+// compares. A cursor runs kAhead names ahead to hash the name and prefetch
+// its slot; halfway, the slot has arrived and its tensor is prefetched.
 void Reader::wire_all() {
+  constexpr std::size_t kAhead = 8;  // a power of two
+  struct Upcoming {
+    const ir::Graph* graph;
+    std::uint64_t hash;
+  };
+  std::array<Upcoming, kAhead> upcoming{};
+  std::size_t ahead_node = 0, ahead_input = 0, ahead_count = 0;
+  auto look_ahead = [&] {
+    while (ahead_node < pending_nodes_.size() && ahead_input == pending_nodes_[ahead_node].count) {
+      ++ahead_node;
+      ahead_input = 0;
+    }
+    if (ahead_node == pending_nodes_.size()) return;
+    const PendingNode& q = pending_nodes_[ahead_node];
+    const std::uint64_t hash = ir::hash_name(names_[q.first + ahead_input]);
+    q.graph->tensor_index().prefetch(hash);
+    upcoming[ahead_count++ % kAhead] = {q.graph, hash};
+    ++ahead_input;
+  };
+  for (std::size_t k = 0; k < kAhead; ++k) look_ahead();
+  std::size_t count = 0;
   for (const PendingNode& p : pending_nodes_) {
     for (std::size_t i = 0; i < p.count; ++i) {
-      const std::string_view name = names_[p.first + i];
-      p.node->add_input(p.graph->tensor(name));
+      const std::uint64_t hash = upcoming[count % kAhead].hash;
+      ++count;
+      look_ahead();  // fills the entry just read
+      if (count + kAhead / 2 < ahead_count) {
+        const Upcoming& u = upcoming[(count + kAhead / 2) % kAhead];
+        u.graph->tensor_index().prefetch_tensor(u.hash);
+      }
+      p.node->add_input(p.graph->tensor(names_[p.first + i], hash));
     }
   }
   for (const PendingOutputs& p : pending_outputs_) {

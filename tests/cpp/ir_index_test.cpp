@@ -66,10 +66,29 @@ TEST(IrIndex, LocalTensorFindsOrAdds) {
   for (Tensor* t : ts) ASSERT_TRUE(index.insert(t, hash_name(t->name())));
   for (Tensor* t : ts) {
     index.prefetch(hash_name(t->name()));
+    index.prefetch_tensor(hash_name(t->name()));
     ASSERT_EQ(index.find(t->name(), hash_name(t->name())), t);
     ASSERT_EQ(index.find(t->name()), t);
   }
   EXPECT_FALSE(index.insert(g.add_variable("n7")));  // the name is taken
+}
+
+TEST(IrIndex, BigTablesGrowAndShrink) {
+  // Tables of megabytes take a different allocation path (huge-page advice).
+  Graph g;
+  g.reserve(0, 300000);
+  std::vector<Tensor*> ts;
+  for (int i = 0; i < 2000; ++i) ts.push_back(g.add_variable("big" + std::to_string(i)));
+  for (int i = 0; i < 2000; ++i) ASSERT_EQ(g.find_local_tensor("big" + std::to_string(i)), ts[i]);
+  TensorIndex index;
+  index.reserve(300000);
+  for (Tensor* t : ts) ASSERT_TRUE(index.insert(t));
+  for (int i = 0; i < 2000; i += 2) ASSERT_TRUE(index.erase(ts[i]));
+  for (int i = 0; i < 2000; ++i) ASSERT_EQ(index.find(ts[i]->name()), i % 2 ? ts[i] : nullptr);
+  TensorIndex moved = std::move(index);
+  EXPECT_EQ(moved.size(), 1000u);
+  moved.clear();
+  EXPECT_EQ(moved.find("big1"), nullptr);
 }
 
 TEST(IrIndex, DuplicateNamesKeepTheFirst) {

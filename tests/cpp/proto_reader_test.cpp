@@ -316,6 +316,41 @@ TEST(ProtoReader, ManyInputsAndSubgraphsBetweenInputFields) {
   EXPECT_EQ(inner.inputs()[1], g.inputs()[1]);
 }
 
+TEST(ProtoReader, LongChainsAcrossGraphsBindEveryInput) {
+  // Node inputs are looked up several names ahead (prefetching); inputs of
+  // nodes in subgraphs and of the graph around them interleave in that order.
+  Msg body;
+  for (int i = 0; i < 40; ++i) {
+    body.msg(1, testing::node({i == 0 ? "x" : "b" + std::to_string(i - 1), "x"},
+                              {"b" + std::to_string(i)}, "Add"));
+  }
+  body.msg(12, testing::value_info("b39", testing::tensor_type(1, {1})));
+  Msg graph;
+  for (int i = 0; i < 300; ++i) {
+    Msg n = testing::node({i == 0 ? "x" : "t" + std::to_string(i - 1)}, {"t" + std::to_string(i)},
+                          i % 50 == 7 ? "Loop" : "Relu");
+    if (i % 50 == 7) n.msg(5, Msg().str(1, "body").msg(6, body).varint(20, 5));
+    graph.msg(1, n);
+  }
+  graph.msg(11, testing::value_info("x", testing::tensor_type(1, {1})));
+  const ir::Model model = proto::read_model(testing::model(graph).buffer());
+  const ir::Graph& g = *model.graph;
+  ASSERT_EQ(g.node_count(), 300u);
+  for (std::size_t i = 1; i < 300; ++i) {
+    ASSERT_EQ(g.nodes()[i]->inputs()[0], g.nodes()[i - 1]->outputs()[0]) << i;
+  }
+  const ir::Tensor* x = g.inputs()[0];
+  for (std::size_t i = 7; i < 300; i += 50) {
+    const ir::Graph& b = *g.nodes()[i]->attribute("body")->g;
+    ASSERT_EQ(b.node_count(), 40u);
+    EXPECT_EQ(b.nodes()[0]->inputs()[0], x);
+    for (std::size_t k = 1; k < 40; ++k) {
+      ASSERT_EQ(b.nodes()[k]->inputs()[0], b.nodes()[k - 1]->outputs()[0]) << i << " " << k;
+      ASSERT_EQ(b.nodes()[k]->inputs()[1], x);
+    }
+  }
+}
+
 TEST(ProtoReader, TypesOfEveryKind) {
   Msg seq = Msg().msg(4, Msg().msg(1, testing::tensor_type(1, {})));
   Msg map = Msg().msg(5, Msg().varint(1, 7).msg(2, testing::tensor_type(1, {})));

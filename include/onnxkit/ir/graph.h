@@ -71,6 +71,10 @@ class Graph {
   Tensor* find_local_tensor(std::string_view name) const;
   /// find_tensor(), or a new Variable in this graph when there is none.
   Tensor* tensor(std::string_view name);
+  /// tensor() with `hash` == hash_name(name) computed by the caller.
+  Tensor* tensor(std::string_view name, std::uint64_t hash);
+  /// The name index of this graph's own tensors (e.g. to prefetch lookups).
+  const TensorIndex& tensor_index() const noexcept { return index_; }
   /// find_local_tensor(), or a new Variable in this graph when there is none
   /// ("" gives a new empty placeholder). The name is hashed once for both.
   Tensor* local_tensor(std::string_view name);

@@ -38,6 +38,14 @@ class TensorIndex {
   void prefetch(std::uint64_t hash) const noexcept {
     if (capacity_ != 0) __builtin_prefetch(&slots_[hash & (capacity_ - 1)]);
   }
+  /// The next step after prefetch(hash), once the slot has had time to
+  /// arrive: starts loading the tensor stored there when its hash matches
+  /// (find() then compares that tensor's name).
+  void prefetch_tensor(std::uint64_t hash) const noexcept {
+    if (capacity_ == 0) return;
+    const Slot& s = slots_[hash & (capacity_ - 1)];
+    if (s.hash == hash && s.tensor != nullptr) __builtin_prefetch(s.tensor);
+  }
   /// Removes `t`'s entry if `t` is the tensor indexed under its name.
   bool erase(const Tensor* t) noexcept;
   /// Room for `n` entries without growing.
@@ -62,7 +70,13 @@ class TensorIndex {
   void grow_to(std::size_t capacity);
   void place(std::uint64_t hash, Tensor* t) noexcept;
 
-  std::unique_ptr<Slot[]> slots_;
+  /// Frees slot arrays made by allocate_slots().
+  struct FreeSlots {
+    void operator()(Slot* p) const noexcept;
+  };
+  static std::unique_ptr<Slot[], FreeSlots> allocate_slots(std::size_t capacity);
+
+  std::unique_ptr<Slot[], FreeSlots> slots_;
   std::size_t capacity_ = 0;  ///< 0 or a power of two
   std::size_t size_ = 0;
 };
