@@ -2,6 +2,7 @@
 
 #include <array>
 #include <bit>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -133,6 +134,7 @@ struct PendingDecl {
   List list;
   Bytes bytes;
   std::string_view name;
+  std::uint64_t hash;                   // of name
   std::unique_ptr<ir::ValueInfo> info;  // handed to the tensor as it is
 };
 
@@ -699,9 +701,10 @@ void Reader::declare(ir::Graph& g, List list, ir::Tensor* t, std::unique_ptr<ir:
 
 void Reader::defer_declaration(ir::Graph& g, List list, Bytes bytes, std::size_t index) {
   PendingDecl& p = pending_decls_.emplace_back(
-      PendingDecl{&g, list, bytes, {}, std::make_unique<ir::ValueInfo>()});
+      PendingDecl{&g, list, bytes, {}, 0, std::make_unique<ir::ValueInfo>()});
   try {
     p.name = parse_value_info(bytes, *p.info);
+    p.hash = ir::hash_name(p.name);
   } catch (const Error& e) {
     throw e.within(quoted(list == List::kOutput ? "output" : "value_info", p.name, index));
   }
@@ -716,6 +719,20 @@ void Reader::define_input(ir::Graph& g, Bytes bytes, std::size_t index) {
     throw e.within(quoted("input", name, index));
   }
   declare(g, List::kInput, g.local_tensor(name), std::move(info), bytes);
+}
+
+// The first output name of a NodeProto, or "" (also for malformed bytes,
+// which parse_node() reports when it gets there).
+std::string_view first_output(Bytes node) noexcept {
+  try {
+    Decoder d(node, node.data());
+    while (!d.done()) {
+      const Field f = d.next();
+      if (f.number == fl::node::kOutput && f.type == WireType::kLen) return f.chars();
+    }
+  } catch (...) {  // the real read reports it
+  }
+  return {};
 }
 
 // A tensor of `g` to make a Constant named `name`: the input Variable of that
@@ -801,7 +818,15 @@ void Reader::parse_graph(const std::vector<Bytes>& parts, ir::Graph& g) {
       g.sparse_initializers().push_back(t);
     }
 
-    for (const Bytes& node : nodes) parse_node(node, g);
+    // A node's outputs are looked up (and added) as it is read: the slot of
+    // a node's first output a few nodes ahead is prefetched.
+    constexpr std::size_t kAhead = 4;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (i + kAhead < nodes.size()) {
+        g.tensor_index().prefetch(ir::hash_name(first_output(nodes[i + kAhead])));
+      }
+      parse_node(nodes[i], g);
+    }
   } catch (const Error& e) {
     throw e.within(g.describe());
   }
@@ -1011,8 +1036,18 @@ void Reader::wire_all() {
       p.body->outputs().push_back(p.body->tensor(names_[p.first + i]));
     }
   }
-  for (PendingDecl& p : pending_decls_) {
-    declare(*p.graph, p.list, p.graph->tensor(p.name), std::move(p.info), p.bytes);
+  // Declarations (a value_info per tensor in some models) look ahead the same way.
+  const std::size_t n = pending_decls_.size();
+  for (std::size_t j = 0; j < n; ++j) {
+    if (j + kAhead < n) {
+      pending_decls_[j + kAhead].graph->tensor_index().prefetch(pending_decls_[j + kAhead].hash);
+    }
+    if (j + kAhead / 2 < n) {
+      const PendingDecl& q = pending_decls_[j + kAhead / 2];
+      q.graph->tensor_index().prefetch_tensor(q.hash);
+    }
+    PendingDecl& p = pending_decls_[j];
+    declare(*p.graph, p.list, p.graph->tensor(p.name, p.hash), std::move(p.info), p.bytes);
   }
 }
 
