@@ -22,6 +22,20 @@ std::uint64_t load_word(const char* p, std::size_t n) noexcept {
   return w;
 }
 
+// The last 1-7 bytes of a name as one word, from overlapping loads rather than
+// a byte loop (whose stores the following word load would wait for). Every
+// byte is used, so names of one length that differ get different words.
+std::uint64_t load_tail(const char* p, std::size_t n) noexcept {
+  if (n >= 4) {
+    std::uint32_t lo = 0, hi = 0;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return lo | (std::uint64_t{hi} << 32);
+  }
+  const auto byte = [p](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(p[i])}; };
+  return byte(0) | (byte(n / 2) << 8) | (byte(n - 1) << 16);
+}
+
 std::uint64_t mix(std::uint64_t h) noexcept {
   h ^= h >> 31;
   h *= 0xd6e8feb86659fd93ull;
@@ -47,7 +61,7 @@ std::uint64_t hash_name(std::string_view name) noexcept {
     p += 8;
     n -= 8;
   }
-  if (n > 0) h = (h ^ load_word(p, n)) * kMul;
+  if (n > 0) h = (h ^ load_tail(p, n)) * kMul;
   return mix(h);
 }
 

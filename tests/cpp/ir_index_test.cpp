@@ -5,6 +5,7 @@
 
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "onnxkit/ir/graph.h"
@@ -89,6 +90,37 @@ TEST(IrIndex, BigTablesGrowAndShrink) {
   EXPECT_EQ(moved.size(), 1000u);
   moved.clear();
   EXPECT_EQ(moved.find("big1"), nullptr);
+}
+
+TEST(IrIndex, HashUsesEveryByteOfShortNames) {
+  // Names of up to 7 bytes hash from one word built from overlapping loads:
+  // each byte must count, at every length.
+  std::unordered_set<std::uint64_t> seen;
+  std::size_t made = 0;
+  const std::string alphabet = "ab0_9Z.x/:";
+  for (std::size_t len = 0; len <= 4; ++len) {
+    std::size_t total = 1;
+    for (std::size_t i = 0; i < len; ++i) total *= alphabet.size();
+    for (std::size_t k = 0; k < total; ++k) {
+      std::string name;
+      for (std::size_t i = 0, v = k; i < len; ++i, v /= alphabet.size())
+        name += alphabet[v % alphabet.size()];
+      seen.insert(hash_name(name));
+      ++made;
+    }
+  }
+  for (std::size_t len = 5; len <= 9; ++len) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      for (char c : alphabet) {
+        std::string name(len, 'q');
+        name[pos] = c;
+        seen.insert(hash_name(name));
+        ++made;
+      }
+    }
+  }
+  EXPECT_EQ(seen.size(), made);
+  EXPECT_NE(hash_name("t12345"), hash_name("t12354"));
 }
 
 TEST(IrIndex, DuplicateNamesKeepTheFirst) {
