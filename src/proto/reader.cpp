@@ -434,7 +434,7 @@ void Reader::parse_shape(Bytes bytes, ir::TypeShape& s) {
 
 void Reader::parse_type_member(Bytes bytes, ir::Type& t, ir::Type::Kind kind) {
   using Kind = ir::Type::Kind;
-  if (t.kind != kind) {
+  if (t.kind != kind && t.kind != Kind::kNone) {
     // A oneof: a new member replaces the old one.
     t.elem_type = DataType::kUndefined;
     t.shape.reset();
@@ -443,8 +443,8 @@ void Reader::parse_type_member(Bytes bytes, ir::Type& t, ir::Type::Kind kind) {
     t.opaque_domain.clear();
     t.opaque_name.clear();
     t.inner_extras = {};
-    t.kind = kind;
   }
+  t.kind = kind;
   Depth depth(*this);
   Decoder d = decoder(bytes);
   while (!d.done()) {
@@ -615,7 +615,6 @@ void Reader::parse_node(Bytes bytes, ir::Graph& g) {
   Depth depth(*this);
   ir::Node* node = g.add_node({});
   InputNames inputs;
-  std::string text;
   ir::WireExtras extras;  // stored on the node only if there are any (most have none)
   try {
     Decoder d = decoder(bytes);
@@ -623,8 +622,13 @@ void Reader::parse_node(Bytes bytes, ir::Graph& g) {
       const Field f = d.next();
       const bool len = f.type == WireType::kLen;
       bool ok = false;
+      // As read_string(), but the string is made in place for the setter.
       auto set = [&](void (ir::Node::*setter)(std::string)) {
-        if ((ok = read_string(f, text, extras))) (node->*setter)(std::move(text));
+        if ((ok = len)) {
+          const std::string_view value = f.chars();
+          if (value.empty()) extras.mark_default(static_cast<int>(f.number));
+          (node->*setter)(std::string(value));
+        }
       };
       switch (f.number) {
         case fl::node::kInput:
