@@ -1,5 +1,6 @@
 #include "onnxkit/proto/reader.h"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -725,6 +726,13 @@ void Reader::define_input(ir::Graph& g, Bytes bytes, std::size_t index) {
   declare(g, List::kInput, g.local_tensor(name), std::move(info), bytes);
 }
 
+// Room for `extra` more elements, growing geometrically (a model with many
+// small subgraphs asks once per subgraph).
+template <typename T>
+void reserve_more(std::vector<T>& v, std::size_t extra) {
+  if (v.capacity() - v.size() < extra) v.reserve(std::max(v.size() + extra, 2 * v.capacity()));
+}
+
 // The first output name of a NodeProto, or "" (also for malformed bytes,
 // which parse_node() reports when it gets there).
 std::string_view first_output(Bytes node) noexcept {
@@ -795,6 +803,10 @@ void Reader::parse_graph(const std::vector<Bytes>& parts, ir::Graph& g) {
     // name index once avoids rehashing it while the graph is read.
     g.reserve(nodes.size(), inputs.size() + initializers.size() + sparse_initializers.size() +
                                 nodes.size());
+    // The second pass's lists grow by a node each (and about two input
+    // names): sized once, they are not copied while they grow.
+    reserve_more(pending_nodes_, nodes.size());
+    reserve_more(names_, 2 * nodes.size());
     for (std::size_t i = 0; i < inputs.size(); ++i) define_input(g, inputs[i], i);
 
     g.initializers().reserve(initializers.size());
