@@ -30,6 +30,11 @@ void use_huge_pages_for_heap() noexcept {
   constexpr int kMmapThreshold = 32 << 20;    // glibc's maximum
   constexpr std::size_t kStep = 64 << 10;     // below the default mmap threshold
   constexpr std::uintptr_t kHuge = 2u << 20;  // x86-64 and arm64 THP size
+  // An escape hatch, and a way to compare: ONNXKIT_SMALL_PAGES=1 leaves the heap as it is.
+  if (const char* off = std::getenv("ONNXKIT_SMALL_PAGES");
+      off != nullptr && *off != '\0' && *off != '0') {
+    return;
+  }
   // Growing the heap takes 1 GiB at once and trimming never gives it back, so
   // the advice below covers the heap a command uses (up to 1 GiB). Blocks up
   // to 32 MiB come from the heap too instead of mmap (which has no advice).

@@ -11,8 +11,9 @@ namespace onnxkit::cli {
 /// few hundred. Reserves 1 GiB of address space for the heap (memory is
 /// only used as it is touched) and keeps freed heap memory in the process
 /// rather than handing it back (fine for a command that ends soon).
-/// Nothing happens off Linux/glibc or under a sanitizer (which replaces
-/// malloc). Call it first thing in main(), before other threads start.
+/// Nothing happens off Linux/glibc, under a sanitizer (which replaces
+/// malloc), or when the environment sets ONNXKIT_SMALL_PAGES=1. Call it first
+/// thing in main(), before other threads start.
 void use_huge_pages_for_heap() noexcept;
 
 }  // namespace onnxkit::cli
