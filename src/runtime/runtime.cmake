@@ -22,6 +22,13 @@ file(GLOB runtime_fast_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/runtime/
 target_sources(onnxkit_runtime PRIVATE ${runtime_fast_srcs})
 find_path(DNNL_INCLUDE_DIR NAMES dnnl.hpp REQUIRED)
 target_include_directories(onnxkit_runtime SYSTEM PRIVATE ${DNNL_INCLUDE_DIR})
+if(ONNXKIT_SANITIZE)
+  # LeakSanitizer's scan at exit crashes when oneDNN and its OpenMP came in by
+  # dlopen; sanitizer builds load it at start instead (the forwarders then
+  # find it already loaded).
+  find_library(DNNL_LIBRARY NAMES dnnl REQUIRED)
+  target_link_libraries(onnxkit_runtime PUBLIC -Wl,--no-as-needed ${DNNL_LIBRARY})
+endif()
 
 # bench/runtime_bench.cpp: one model's latency on the runtime, as JSON, for
 # bench/runtime_vs_ort.py.
