@@ -60,20 +60,37 @@ std::size_t Graph::cleanup(const CleanupOptions& options) {
     if (i + kAhead < nodes_.size()) prefetch(nodes_[i + kAhead].get());
     nodes_[i]->mark_ = 0;
   }
-  std::vector<Node*> stack;
+  // Breadth first, from the graph outputs: the nodes still to visit are known
+  // in advance, so each is fetched in stages a few steps ahead (the node, its
+  // input list, those tensors, their producer lists, the producers), and the
+  // cache misses of a scattered graph overlap instead of coming in turn.
+  std::vector<Node*> queue;
+  queue.reserve(nodes_.size());
   auto visit_tensor = [&](const Tensor* t) {
     for (Node* p : t->producers_) {
       if (p->graph_ == this && p->mark_ == 0) {
         p->mark_ = 1;
-        stack.push_back(p);
+        queue.push_back(p);
       }
     }
   };
   for (const Tensor* out : outputs_) visit_tensor(out);
-  while (!stack.empty()) {
-    Node* node = stack.back();
-    stack.pop_back();
-    for (const Tensor* t : node->inputs_) prefetch(t);  // misses in parallel, not in turn
+  for (std::size_t head = 0; head < queue.size(); ++head) {
+    const std::size_t queued = queue.size();
+    if (head + 12 < queued) prefetch(queue[head + 12]);
+    if (head + 8 < queued) prefetch(queue[head + 8]->inputs_.data());
+    if (head + 5 < queued) {
+      for (const Tensor* t : queue[head + 5]->inputs_) prefetch(t);
+    }
+    if (head + 3 < queued) {
+      for (const Tensor* t : queue[head + 3]->inputs_) prefetch(t->producers_.data());
+    }
+    if (head + 1 < queued) {
+      for (const Tensor* t : queue[head + 1]->inputs_) {
+        for (const Node* p : t->producers_) prefetch(p);
+      }
+    }
+    Node* node = queue[head];
     for (const Tensor* t : node->inputs_) visit_tensor(t);
     if (!has_subgraph(*node)) continue;
     std::vector<Tensor*> outer;

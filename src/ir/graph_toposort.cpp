@@ -52,11 +52,20 @@ void Graph::toposort() {
   std::vector<Tensor*> reads;
   for (std::size_t i = 0; i < n; ++i) {
     // Nodes may lie scattered in memory (a shuffled file): ask for the node,
-    // then its inputs, then their tensors a few steps ahead.
-    if (i + 8 < n) __builtin_prefetch(nodes_[i + 8].get());
-    if (i + 4 < n) __builtin_prefetch(nodes_[i + 4]->inputs_.data());
-    if (i + 2 < n) {
-      for (const Tensor* t : nodes_[i + 2]->inputs_) __builtin_prefetch(t);
+    // then its inputs, their tensors, their producer lists and the producers
+    // a few steps ahead, each stage once the one before it has arrived.
+    if (i + 12 < n) __builtin_prefetch(nodes_[i + 12].get());
+    if (i + 8 < n) __builtin_prefetch(nodes_[i + 8]->inputs_.data());
+    if (i + 5 < n) {
+      for (const Tensor* t : nodes_[i + 5]->inputs_) __builtin_prefetch(t);
+    }
+    if (i + 3 < n) {
+      for (const Tensor* t : nodes_[i + 3]->inputs_) __builtin_prefetch(t->producers_.data());
+    }
+    if (i + 1 < n) {
+      for (const Tensor* t : nodes_[i + 1]->inputs_) {
+        for (const Node* p : t->producers_) __builtin_prefetch(p);
+      }
     }
     const Node& node = *nodes_[i];
     const std::size_t first = deps.size();

@@ -56,6 +56,14 @@ class Encoder {
   /// Bytes counted (size pass) or written (emit pass) so far.
   std::uint64_t count() const noexcept { return count_; }
   std::vector<std::uint64_t> take_sizes() { return std::move(sizes_); }
+  /// Emit pass: takes the sizes of a further body to emit (cursor back to 0),
+  /// so that one encoder writes bodies sized one at a time.
+  void restart_sizes(std::vector<std::uint64_t> sizes) {
+    sizes_ = std::move(sizes);
+    cursor_ = 0;
+  }
+  /// Size pass: counts `n` bytes that the emit pass copies from elsewhere.
+  void skip(std::uint64_t n) noexcept { count_ += n; }
   /// Writes out what is buffered.
   void flush();
 

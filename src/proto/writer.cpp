@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <unordered_map>
@@ -81,6 +82,63 @@ void for_each_tensor(const ir::Model& m, Fn&& fn) {
   }
 }
 
+// A graph's nodes encoded during the size pass, for the emit pass to copy.
+// Nodes of a shuffled file, or of an edited graph, lie scattered in memory:
+// walking them twice (sizes, then bytes) would take every cache miss twice.
+// Each node is sized and encoded back to back instead (the second walk of a
+// node hits the cache), into chunks kept until the emit pass.
+class EncodedNodes final : public Sink {
+ public:
+  static constexpr std::uint64_t kNotEncoded = std::numeric_limits<std::uint64_t>::max();
+
+  void put(Bytes bytes, bool /*mapped*/) override {
+    starts_.push_back(total_);
+    total_ += bytes.size();
+    chunks_.emplace_back(bytes.begin(), bytes.end());
+  }
+
+  /// Emits the encoded bytes [begin, end) into `e`.
+  void copy(Encoder& e, std::uint64_t begin, std::uint64_t end) const {
+    auto k = static_cast<std::size_t>(std::upper_bound(starts_.begin(), starts_.end(), begin) -
+                                      starts_.begin() - 1);
+    while (begin < end) {
+      const std::vector<std::byte>& chunk = chunks_[k];
+      const std::uint64_t offset = begin - starts_[k];
+      const std::uint64_t n = std::min<std::uint64_t>(end - begin, chunk.size() - offset);
+      e.raw(Bytes(chunk.data() + offset, static_cast<std::size_t>(n)));
+      begin += n;
+      ++k;
+    }
+  }
+
+  /// Where node i's bytes end, or kNotEncoded (walked again by the emit pass).
+  std::vector<std::uint64_t> ends;
+
+ private:
+  std::vector<std::vector<std::byte>> chunks_;
+  std::vector<std::uint64_t> starts_;
+  std::uint64_t total_ = 0;
+};
+
+// Encoded once only when small and plain: a node with a subgraph is walked in
+// both passes (its subgraph's nodes are encoded once in turn), and so is one
+// with a large or external tensor attribute (its bytes are not copied).
+bool encode_once(const ir::Node& n) {
+  constexpr std::uint64_t kSmallTensor = 4096;
+  auto small = [](const ir::TensorData& t) {
+    const std::optional<std::uint64_t> bytes = t.byte_size();
+    return !t.is_external() && bytes && *bytes <= kSmallTensor;
+  };
+  for (const ir::Attribute& a : n.attributes()) {
+    if (a.g || !a.graphs.empty() || a.sparse_tensor || !a.sparse_tensors.empty()) return false;
+    if (a.t && !small(*a.t)) return false;
+    for (const ir::TensorData& t : a.tensors) {
+      if (!small(t)) return false;
+    }
+  }
+  return true;
+}
+
 class MessageWriter {
  public:
   /// `inline_resolved`: external tensors whose bytes were resolved are
@@ -109,6 +167,7 @@ class MessageWriter {
   void attribute(Encoder& e, const ir::Attribute& a);
   void node(Encoder& e, const ir::Node& n);
   void graph(Encoder& e, const ir::Graph& g);
+  void graph_nodes(Encoder& e, const ir::Graph& g);
   void function(Encoder& e, const ir::Function& f);
   void training(Encoder& e, const ir::TrainingInfo& t);
   void sequence(Encoder& e, const ir::ValueData& v);
@@ -117,6 +176,8 @@ class MessageWriter {
 
   bool inline_resolved_;
   std::unordered_map<const ir::TensorData*, Placement> placements_;
+  // Size pass -> emit pass: the nodes of each big graph, encoded once.
+  std::unordered_map<const ir::Graph*, std::unique_ptr<EncodedNodes>> encoded_nodes_;
 };
 
 void MessageWriter::entry(Encoder& e, std::uint32_t field, const ir::StringEntry& s) {
@@ -333,13 +394,60 @@ void prefetch_ahead(const std::vector<std::unique_ptr<ir::Node>>& nodes, std::si
   }
 }
 
+void MessageWriter::graph_nodes(Encoder& e, const ir::Graph& g) {
+  const auto& nodes = g.nodes();
+  // A small graph is walked twice: its nodes stay in the cache anyway.
+  constexpr std::size_t kEncodeOnceFrom = 256;
+  if (nodes.size() < kEncodeOnceFrom) {
+    for (const auto& n : nodes) e.message(fl::graph::kNode, [&] { node(e, *n); });
+    return;
+  }
+  if (e.sizing()) {
+    auto encoded = std::make_unique<EncodedNodes>();
+    encoded->ends.reserve(nodes.size());
+    Encoder side(*encoded, {});
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      prefetch_ahead(nodes, i);
+      const ir::Node& n = *nodes[i];
+      if (!encode_once(n)) {
+        encoded->ends.push_back(EncodedNodes::kNotEncoded);
+        e.message(fl::graph::kNode, [&] { node(e, n); });
+        continue;
+      }
+      Encoder sizer;
+      node(sizer, n);
+      side.restart_sizes(sizer.take_sizes());
+      const std::uint64_t begin = side.count();
+      node(side, n);
+      encoded->ends.push_back(side.count());
+      e.message(fl::graph::kNode, [&] { e.skip(side.count() - begin); });
+    }
+    side.flush();
+    encoded_nodes_[&g] = std::move(encoded);
+    return;
+  }
+  auto it = encoded_nodes_.find(&g);
+  if (it == encoded_nodes_.end() || it->second->ends.size() != nodes.size()) {
+    throw Error(g.describe(),
+                "internal error: the emit pass met nodes the size pass did not encode");
+  }
+  const EncodedNodes& encoded = *it->second;
+  std::uint64_t begin = 0;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const std::uint64_t end = encoded.ends[i];
+    if (end == EncodedNodes::kNotEncoded) {
+      e.message(fl::graph::kNode, [&] { node(e, *nodes[i]); });
+      continue;
+    }
+    e.message(fl::graph::kNode, [&] { encoded.copy(e, begin, end); });
+    begin = end;
+  }
+  encoded_nodes_.erase(it);
+}
+
 void MessageWriter::graph(Encoder& e, const ir::Graph& g) {
   const ir::WireExtras& x = g.extras();
-  const auto& nodes = g.nodes();
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    prefetch_ahead(nodes, i);
-    e.message(fl::graph::kNode, [&] { node(e, *nodes[i]); });
-  }
+  graph_nodes(e, g);
   e.opt_string(fl::graph::kName, g.name(), x);
   for (const ir::Tensor* t : g.initializers()) {
     if (t->data() == nullptr) {

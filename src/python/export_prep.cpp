@@ -81,36 +81,49 @@ void prepare_graph(ir::Graph& g, bool do_type_check, std::vector<std::string>& d
 
   // Every tensor the graph refers to, in onnx-graphsurgeon's order.
   const std::vector<ir::Tensor*> order = g.tensors_in_order();
-  for (const auto& n : g.nodes()) {
-    const std::string& d = n->domain();
-    if (!d.empty() && d != "ai.onnx" && std::find(domains.begin(), domains.end(), d) == domains.end()) {
-      domains.push_back(d);
-    }
-  }
   PtrSet seen(order.size());
   for (const ir::Tensor* t : order) seen.insert(t);
 
-  std::vector<ir::Tensor*> inits;
-  for (ir::Tensor* t : order) {
-    if (t->graph() == &g && t->is_constant() && t->data() != nullptr) inits.push_back(t);
-  }
-  g.initializers() = std::move(inits);
-  std::erase_if(g.sparse_initializers(), [&](const ir::Tensor* t) { return !seen.contains(t); });
-
-  std::vector<ir::Tensor*> vi;
+  // One walk over the tensors (scattered in memory after a shuffled file or
+  // edits) for both lists: initializers, and value_info after the listed ones.
+  std::vector<ir::Tensor*> inits, vi;
   PtrSet listed(g.value_info().size() + 16);
   for (ir::Tensor* t : g.value_info()) {
     if (seen.contains(t) && !t->is_constant() && listed.insert(t)) vi.push_back(t);
   }
-  for (ir::Tensor* t : order) {
-    if (t->graph() != &g || t->is_constant() || !t->has_info() || io.contains(t)) continue;
-    if (std::as_const(*t).info().type && listed.insert(t)) vi.push_back(t);
+  std::vector<ir::Tensor*> described;  // value_info candidates in order, checked below
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (i + 8 < order.size()) __builtin_prefetch(order[i + 8]);
+    ir::Tensor* t = order[i];
+    if (t->graph() != &g) continue;
+    if (t->is_constant()) {
+      if (t->data() != nullptr) inits.push_back(t);
+    } else if (t->has_info() && !io.contains(t) && std::as_const(*t).info().type) {
+      described.push_back(t);
+    }
   }
+  for (ir::Tensor* t : described) {
+    if (listed.insert(t)) vi.push_back(t);
+  }
+  g.initializers() = std::move(inits);
+  std::erase_if(g.sparse_initializers(), [&](const ir::Tensor* t) { return !seen.contains(t); });
   g.value_info() = std::move(vi);
 
-  for (const auto& n : g.nodes()) {
-    for (ir::Graph* s : n->subgraphs()) prepare_graph(*s, false, domains);
+  // One walk over the nodes: custom domains (this graph's first, then its
+  // subgraphs'), and the subgraphs.
+  const auto& nodes = g.nodes();
+  std::vector<ir::Graph*> subgraphs;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (i + 8 < nodes.size()) __builtin_prefetch(nodes[i + 8].get());
+    const ir::Node& n = *nodes[i];
+    const std::string& d = n.domain();
+    if (!d.empty() && d != "ai.onnx" && std::find(domains.begin(), domains.end(), d) == domains.end()) {
+      domains.push_back(d);
+    }
+    if (n.attributes().empty()) continue;
+    for (ir::Graph* s : n.subgraphs()) subgraphs.push_back(s);
   }
+  for (ir::Graph* s : subgraphs) prepare_graph(*s, false, domains);
 }
 
 }  // namespace

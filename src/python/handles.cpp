@@ -4,7 +4,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-
 namespace onnxkit::python {
 namespace {
 
@@ -200,8 +199,8 @@ void refresh_tensor_class(py::handle obj, const ir::Tensor* t) {
 py::object wrap(ir::Node* node) { return wrap_impl<NodeHandle>(node, classes().node); }
 py::object wrap(ir::Tensor* tensor) {
   if (tensor == nullptr) return py::none();
-  return wrap_impl<TensorHandle>(
-      tensor, tensor->is_constant() ? classes().constant : classes().variable);
+  return wrap_impl<TensorHandle>(tensor,
+                                 tensor->is_constant() ? classes().constant : classes().variable);
 }
 py::object wrap(ir::Graph* graph) { return wrap_impl<GraphHandle>(graph, classes().graph); }
 
@@ -360,21 +359,56 @@ GhostsPtr snapshot_handles(const std::shared_ptr<Root>& root) {
 
 namespace {
 
-void collect_alive(const ir::Graph* g, std::unordered_set<const void*>& alive) {
-  alive.insert(g);
-  for (const auto& t : g->owned_tensors()) alive.insert(t.get());
-  for (const auto& n : g->nodes()) {
-    alive.insert(n.get());
-    for (const ir::Graph* s : n->subgraphs()) collect_alive(s, alive);
+// Finds which of `held` (objects Python holds) are still in the tree of `top`.
+// Pointers are compared without following them, so a walk costs nothing per
+// object beyond the comparison; subgraphs are entered (which reads every node)
+// only while some held object is still unaccounted for.
+class AliveSearch {
+ public:
+  explicit AliveSearch(std::unordered_set<const void*> held) : held_(std::move(held)) {}
+
+  std::unordered_set<const void*> run(const ir::Graph* top) {
+    std::vector<const ir::Graph*> level{top};
+    while (!level.empty() && found_.size() < held_.size()) {
+      for (const ir::Graph* g : level) scan(g);
+      if (found_.size() == held_.size()) break;
+      std::vector<const ir::Graph*> next;
+      for (const ir::Graph* g : level) {
+        for (const auto& n : g->nodes()) {
+          if (n->attributes().empty()) continue;
+          for (const ir::Graph* s : n->subgraphs()) next.push_back(s);
+        }
+      }
+      level = std::move(next);
+    }
+    return std::move(found_);
   }
-}
+
+ private:
+  void note(const void* p) {
+    if (held_.count(p)) found_.insert(p);
+  }
+  void scan(const ir::Graph* g) {
+    note(g);
+    for (const auto& t : g->owned_tensors()) note(t.get());
+    for (const auto& n : g->nodes()) note(n.get());
+  }
+
+  std::unordered_set<const void*> held_, found_;
+};
 
 }  // namespace
 
 void restore_handles(const std::shared_ptr<Root>& root, GhostsPtr ghosts) {
-  if (ghosts->nodes.empty() && ghosts->tensors.empty() && ghosts->graphs.empty()) return;
-  std::unordered_set<const void*> alive;
-  collect_alive(root->model.graph.get(), alive);
+  const ir::Graph* top = root->model.graph.get();
+  std::unordered_set<const void*> held;
+  for (const auto& g : ghosts->nodes) held.insert(g.handle->ptr);
+  for (const auto& g : ghosts->tensors) held.insert(g.handle->ptr);
+  for (const Handle* h : ghosts->graphs) {
+    if (h->ptr != top) held.insert(h->ptr);  // the top graph outlives any edit
+  }
+  if (held.empty()) return;
+  const std::unordered_set<const void*> alive = AliveSearch(std::move(held)).run(top);
   auto& c = cache();
   auto forget = [&](Handle* h) {
     auto it = c.find(h->ptr);
@@ -406,7 +440,7 @@ void restore_handles(const std::shared_ptr<Root>& root, GhostsPtr ghosts) {
     c[t] = CacheEntry{obj, g.handle};
   }
   for (Handle* h : ghosts->graphs) {
-    if (alive.count(h->ptr)) continue;
+    if (h->ptr == top || alive.count(h->ptr)) continue;
     forget(h);
     h->ptr = nullptr;  // a subgraph of a removed node: using it raises
   }

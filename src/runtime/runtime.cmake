@@ -14,14 +14,21 @@ endif()
 
 # The fast CPU provider (src/runtime/fast/): oneDNN from Debian (libdnnl-dev)
 # for Conv, MatMul, Gemm and pools. Debian builds oneDNN on OpenMP, so the
-# kernels set OpenMP's thread count from SessionOptions::threads.
+# kernels set OpenMP's thread count from SessionOptions::threads. oneDNN is
+# not linked: fast/onednn_loader.cpp loads it (and its OpenMP) on first use,
+# so that programs that never run a kernel (`import onnxkit`, `onnxkit edit`)
+# do not carry it. Only its headers are needed at build time.
 file(GLOB runtime_fast_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/runtime/fast/*.cpp)
 target_sources(onnxkit_runtime PRIVATE ${runtime_fast_srcs})
-find_library(DNNL_LIBRARY NAMES dnnl REQUIRED)
 find_path(DNNL_INCLUDE_DIR NAMES dnnl.hpp REQUIRED)
-find_package(OpenMP REQUIRED COMPONENTS CXX)
 target_include_directories(onnxkit_runtime SYSTEM PRIVATE ${DNNL_INCLUDE_DIR})
-target_link_libraries(onnxkit_runtime PUBLIC ${DNNL_LIBRARY} OpenMP::OpenMP_CXX)
+if(ONNXKIT_SANITIZE)
+  # LeakSanitizer's scan at exit crashes when oneDNN and its OpenMP came in by
+  # dlopen; sanitizer builds load it at start instead (the forwarders then
+  # find it already loaded).
+  find_library(DNNL_LIBRARY NAMES dnnl REQUIRED)
+  target_link_libraries(onnxkit_runtime PUBLIC -Wl,--no-as-needed ${DNNL_LIBRARY})
+endif()
 
 # bench/runtime_bench.cpp: one model's latency on the runtime, as JSON, for
 # bench/runtime_vs_ort.py.

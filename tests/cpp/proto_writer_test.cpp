@@ -126,6 +126,102 @@ TEST(ProtoWriter, NegativeInt32IsSignExtended) {
   EXPECT_EQ(proto::read_tensor(Buffer::owned(bytes)).int32_data, std::vector<std::int32_t>{-1});
 }
 
+// A big graph's nodes are encoded once, in the size pass, and copied in the
+// emit pass (proto/writer.cpp, EncodedNodes), except nodes with a subgraph or
+// a large tensor attribute, which are walked in both passes. This graph mixes
+// all three, has a subgraph big enough to be encoded once itself, and a node
+// section longer than one encoder buffer.
+ir::Model mixed_big_model() {
+  ir::Model m;
+  m.ir_version = 8;
+  m.opset_import.push_back({"", 13, {}});
+  m.graph = std::make_unique<ir::Graph>();
+  ir::Graph& g = *m.graph;
+  ir::Tensor* t = g.add_variable("x");
+  g.inputs().push_back(t);
+  ir::Tensor* cond = g.add_variable("cond");
+  g.inputs().push_back(cond);
+  const std::string pad(40, 'p');  // long names: some 600 KB of nodes
+  for (int i = 0; i < 6000; ++i) {
+    const std::string id = std::to_string(i);
+    if (i % 7 == 3) {  // a Constant with a tensor too big to copy
+      ir::TensorData big;
+      big.data_type = DataType::kUint8;
+      big.dims = {8192};
+      big.set_raw(Buffer::owned(std::vector<std::byte>(8192, static_cast<std::byte>(i & 0xff))));
+      ir::Node* c = g.add_node("Constant", "", "const_" + id);
+      c->set_attribute(ir::Attribute::of_tensor("value", std::move(big)));
+      c->add_output(g.add_variable("c_" + id));
+      continue;
+    }
+    if (i == 2500) {  // an If whose branch has enough nodes to be encoded once too
+      auto branch = std::make_unique<ir::Graph>(&g);
+      branch->set_name("then");
+      ir::Tensor* b = t;
+      for (int k = 0; k < 300; ++k) {
+        ir::Node* n = branch->add_node("Neg", "", "then_" + std::to_string(k) + pad);
+        n->add_input(b);
+        b = branch->add_variable("then_t" + std::to_string(k));
+        n->add_output(b);
+      }
+      branch->outputs().push_back(b);
+      ir::Node* n = g.add_node("If", "", "if_" + id);
+      n->add_input(cond);
+      ir::Attribute a;
+      a.name = "then_branch";
+      a.type = ir::AttributeType::kGraph;
+      a.g = std::move(branch);
+      n->set_attribute(std::move(a));
+      t = g.add_variable("if_out_" + id);
+      n->add_output(t);
+      continue;
+    }
+    ir::Node* n = g.add_node("Relu", "", "n_" + id + pad);
+    n->add_input(t);
+    n->set_attribute(ir::Attribute::of_int("k", i));
+    t = g.add_variable("t_" + id + pad);
+    n->add_output(t);
+  }
+  g.outputs().push_back(t);
+  return m;
+}
+
+TEST(ProtoWriter, BigGraphNodesEncodedOnceReadBack) {
+  const ir::Model m = mixed_big_model();
+  const std::string bytes = proto::write_model(m);
+  const ir::Model back = proto::read_model(Buffer::owned(bytes));
+  const ir::Graph& a = *m.graph;
+  const ir::Graph& b = *back.graph;
+  ASSERT_EQ(b.node_count(), a.node_count());
+  for (std::size_t i = 0; i < a.node_count(); ++i) {
+    const ir::Node& x = *a.nodes()[i];
+    const ir::Node& y = *b.nodes()[i];
+    ASSERT_EQ(y.name(), x.name()) << i;
+    ASSERT_EQ(y.op_type(), x.op_type()) << i;
+    ASSERT_EQ(y.inputs().size(), x.inputs().size()) << i;
+    for (std::size_t k = 0; k < x.inputs().size(); ++k) {
+      ASSERT_EQ(y.inputs()[k]->name(), x.inputs()[k]->name()) << i;
+    }
+    ASSERT_EQ(y.outputs()[0]->name(), x.outputs()[0]->name()) << i;
+    if (const ir::Attribute* k = x.attribute("k")) {
+      ASSERT_EQ(y.attribute("k")->i, k->i) << i;
+    }
+    if (const ir::Attribute* v = x.attribute("value")) {
+      ASSERT_EQ(y.attribute("value")->t->raw_data.size(), 8192u) << i;
+      ASSERT_EQ(y.attribute("value")->t->raw_data.bytes()[100], v->t->raw_data.bytes()[100]) << i;
+    }
+  }
+  const ir::Graph& then = *b.nodes()[2500]->attribute("then_branch")->g;
+  ASSERT_EQ(then.node_count(), 300u);
+  EXPECT_EQ(then.nodes()[299]->inputs()[0], then.nodes()[298]->outputs()[0]);
+  EXPECT_EQ(then.nodes()[0]->inputs()[0]->name(), b.nodes()[2499]->outputs()[0]->name());
+  EXPECT_EQ(proto::write_model(back), bytes);
+
+  const TempDir dir;
+  proto::write_model_file(m, dir / "m.onnx");
+  EXPECT_EQ(testing::read_file(dir / "m.onnx"), bytes);
+}
+
 TEST(ProtoWriter, WideGraph) {
   // 20k nodes in a chain, written and read back with the same wiring.
   ir::Model m;

@@ -1,7 +1,5 @@
 #include "runtime/fast/onednn.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdlib>
@@ -12,6 +10,7 @@
 #include "onnxkit/ir/node.h"
 #include "onnxkit/runtime/provider.h"
 #include "onnxkit/schema/op_schema.h"
+#include "runtime/fast/onednn_loader.h"
 
 namespace onnxkit::runtime::fast {
 
@@ -20,12 +19,12 @@ const dnnl::engine& cpu_engine() {
   return engine;
 }
 
-OmpThreads::OmpThreads(int threads) : saved_(omp_get_max_threads()) {
-  if (threads != saved_) omp_set_num_threads(threads);
+OmpThreads::OmpThreads(int threads) : saved_(omp_max_threads()) {
+  if (threads != saved_) omp_set_threads(threads);
 }
 
 OmpThreads::~OmpThreads() {
-  if (omp_get_max_threads() != saved_) omp_set_num_threads(saved_);
+  if (omp_max_threads() != saved_) omp_set_threads(saved_);
 }
 
 dnnl::memory::dims to_dnnl(const Dims& dims) {
