@@ -507,14 +507,13 @@ Fact Engine::fact_of_data(const ir::TensorData& data) {
   f.rank = static_cast<std::int32_t>(data.dims.size());
   f.dims = static_cast<std::uint32_t>(st.dims.size());
   for (std::int64_t d : data.dims) st.dims.push_back(DimFact::of(d));
-  const bool integer = data.data_type == DataType::kInt64 || data.data_type == DataType::kInt32;
-  if (integer && data.dims.size() <= 1 && data.element_count() <= kMaxTrackedValues) {
-    std::vector<std::int64_t> ints;
-    if (small_int_values(data, ints)) {
-      f.num_values = static_cast<std::int32_t>(ints.size());
-      f.values = static_cast<std::uint32_t>(st.dims.size());
-      for (std::int64_t v : ints) st.dims.push_back(DimFact::of(v));
-    }
+  if (tracks_values(data.data_type) && data.dims.size() <= 1 &&
+      data.element_count() <=
+          (is_real_type(data.data_type) ? kMaxTrackedReals : kMaxTrackedValues) &&
+      small_value_facts(data, data_buf_)) {
+    f.num_values = static_cast<std::int32_t>(data_buf_.size());
+    f.values = static_cast<std::uint32_t>(st.dims.size());
+    st.dims.insert(st.dims.end(), data_buf_.begin(), data_buf_.end());
   }
   return f;
 }
@@ -672,6 +671,17 @@ void Engine::infer_graph(const ir::Graph& g, const std::string& location) {
   for (const auto& n : g.nodes()) infer_node(*n, location);
 }
 
+namespace {
+
+/// ONNX ops defined by a function body and no inference function of their
+/// own (python3-onnx infers through the body), whose rule here gives what
+/// the body would: comparisons that broadcast to bool.
+bool is_function_op_with_rule(std::string_view op) {
+  return op == "GreaterOrEqual" || op == "LessOrEqual";
+}
+
+}  // namespace
+
 const Engine::OpEntry& Engine::op_entry(const ir::Node& n) {
   OpCacheSlot& slot = op_cache_[(short_hash(n.op_type()) + n.domain().size()) % op_cache_.size()];
   if (slot.entry != nullptr && *slot.op == n.op_type() && *slot.domain == n.domain())
@@ -684,7 +694,10 @@ const Engine::OpEntry& Engine::op_entry(const ir::Node& n) {
     auto opset = opsets_.find(domain);
     e.version = opset == opsets_.end() ? 0 : opset->second;
     e.schema = e.version > 0 ? registry_->find(domain, n.op_type(), e.version) : nullptr;
-    if (e.schema != nullptr && !e.schema->inference.empty()) {
+    if (e.schema != nullptr && e.schema->inference.empty() && domain.empty() &&
+        is_function_op_with_rule(n.op_type())) {
+      e.rule = rule_table().rules.at(n.op_type());
+    } else if (e.schema != nullptr && !e.schema->inference.empty()) {
       const auto& table = rule_table().rules;
       auto it = table.find(e.schema->inference);
       if (it == table.end() && domain.empty()) it = table.find(n.op_type());
