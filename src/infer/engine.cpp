@@ -1052,12 +1052,41 @@ bool fact_is(const Analysis& a, const Fact& f, const std::optional<ir::Type>& de
   return true;
 }
 
+/// Writes a tensor fact into `t`, which declares no type: the type is built
+/// in place (no temporary ir::Type to move), unknown dims named as they come.
+void write_new_type(ir::Tensor& t, const Analysis& a, const Fact& f, std::size_t& counter) {
+  ir::Type& type = t.info().type.emplace();
+  type.kind = f.kind;
+  type.elem_type = f.elem;
+  if (f.rank < 0) return;
+  const std::span<const DimFact> facts = a.dims(f);
+  Shape& dims = type.shape.emplace().dims;
+  dims.resize(facts.size());
+  for (std::size_t i = 0; i < facts.size(); ++i) {
+    const DimFact& x = facts[i];
+    Dim& d = dims[i];
+    if (x.is_value()) {
+      d.kind = Dim::Kind::kValue;
+      d.value = x.value;
+    } else {
+      d.kind = Dim::Kind::kParam;
+      if (x.is_symbol())
+        d.param.assign(a.symbol(x));
+      else
+        d.param = "unk__" + std::to_string(counter++);
+    }
+  }
+}
+
 void write_graph(ir::Graph& g, const Analysis& a, std::size_t& counter, InferReport& report,
                  TensorSet& written) {
-  TensorSet listed(g.value_info().size() + g.nodes().size());
+  // Tensors listed before: a new one is listed once (a tensor with two
+  // producers is written once, through `written`).
+  TensorSet listed(g.value_info().size());
   for (const ir::Tensor* t : g.value_info()) listed.insert(t);
   TensorSet outputs(g.outputs().size());
   for (const ir::Tensor* t : g.outputs()) outputs.insert(t);
+  g.value_info().reserve(g.value_info().size() + g.nodes().size());
   for (const auto& n : g.nodes()) {
     for (ir::Tensor* t : n->outputs()) {
       if (t->is_empty()) continue;
@@ -1066,17 +1095,23 @@ void write_graph(ir::Graph& g, const Analysis& a, std::size_t& counter, InferRep
       if (f->is_tensor_kind() && f->elem == DataType::kUndefined) continue;
       // A tensor with two producers is written once.
       if (t->producers().size() > 1 && !written.insert(t)) continue;
-      const std::optional<ir::Type>& declared = t->info().type;
-      if (!fact_is(a, *f, declared)) {
-        ir::Type type = a.to_type(*f, declared ? &*declared : nullptr);
-        // Names for unknown dims are numbered in node order.
-        if (has_unknown_dims(type)) name_unknown_dims(type, counter);
-        if (!same_type(declared, type)) {
-          t->info().type = std::move(type);
-          ++report.values_typed;
+      const bool declares = t->has_info() && t->info().type;
+      if (!declares && f->is_tensor_kind()) {
+        write_new_type(*t, a, *f, counter);  // the common case, made cheap
+        ++report.values_typed;
+      } else {
+        const std::optional<ir::Type>& declared = t->info().type;
+        if (!fact_is(a, *f, declared)) {
+          ir::Type type = a.to_type(*f, declared ? &*declared : nullptr);
+          // Names for unknown dims are numbered in node order.
+          if (has_unknown_dims(type)) name_unknown_dims(type, counter);
+          if (!same_type(declared, type)) {
+            t->info().type = std::move(type);
+            ++report.values_typed;
+          }
         }
       }
-      if (!outputs.contains(t) && listed.insert(t)) g.value_info().push_back(t);
+      if (!outputs.contains(t) && !listed.contains(t)) g.value_info().push_back(t);
     }
     for (ir::Graph* sub : n->subgraphs()) write_graph(*sub, a, counter, report, written);
   }
