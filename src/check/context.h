@@ -249,8 +249,8 @@ class Context {
     }
   };
   std::unordered_map<OpKey, OpLookup, OpKeyHash> ops_;
-  // A direct-mapped cache in front of the map, keyed by a cheap hash of the
-  // op name; it holds the node that filled the entry.
+  // A direct-mapped cache in front of the map, keyed by the addresses of the
+  // node's interned op type and domain; it holds the node that filled the entry.
   struct OpCacheSlot {
     const void* opsets = nullptr;
     const ir::Node* node = nullptr;

@@ -242,8 +242,8 @@ class Engine {
   // Keys view the nodes' own domain and op_type strings (the model is const
   // and outlives the run).
   std::unordered_map<std::pair<std::string_view, std::string_view>, OpEntry, OpKeyHash> ops_;
-  // A direct-mapped cache in front of the map, keyed by a cheap hash of the
-  // op name; it holds the strings of the node that filled the entry.
+  // A direct-mapped cache in front of the map, keyed by the addresses of the
+  // node's interned op type and domain strings.
   struct OpCacheSlot {
     const std::string* op = nullptr;
     const std::string* domain = nullptr;

@@ -683,8 +683,13 @@ bool is_function_op_with_rule(std::string_view op) {
 }  // namespace
 
 const Engine::OpEntry& Engine::op_entry(const ir::Node& n) {
-  OpCacheSlot& slot = op_cache_[(short_hash(n.op_type()) + n.domain().size()) % op_cache_.size()];
-  if (slot.entry != nullptr && *slot.op == n.op_type() && *slot.domain == n.domain())
+  // Nodes keep interned op types and domains (one string per distinct value,
+  // see ir/interned_string.h): the cache is keyed by their addresses. A miss
+  // falls back to the map, keyed by the strings, so it is right either way.
+  const auto key_bits = reinterpret_cast<std::uintptr_t>(&n.op_type()) ^
+                        (reinterpret_cast<std::uintptr_t>(&n.domain()) << 1);
+  OpCacheSlot& slot = op_cache_[((key_bits * 0x9e3779b97f4a7c15ULL) >> 58) % op_cache_.size()];
+  if (slot.entry != nullptr && slot.op == &n.op_type() && slot.domain == &n.domain())
     return *slot.entry;
   const std::pair<std::string_view, std::string_view> key(n.domain(), n.op_type());
   auto cached = ops_.find(key);
