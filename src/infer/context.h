@@ -252,7 +252,7 @@ class Engine {
   std::array<OpCacheSlot, 64> op_cache_{};
 
   // Stacks shared by the nodes being inferred (see InferContext's bases).
-  std::vector<std::uint32_t> in_slots_;
+  std::vector<const Fact*> in_facts_;
   std::vector<PendingOut> outs_;
   std::vector<DimFact> scratch_;
   std::vector<DimFact> declared_buf_, merged_buf_, data_buf_;

@@ -205,17 +205,23 @@ InferContext::InferContext(Engine& engine, const ir::Node& node, const schema::O
       schema_(schema),
       opset_(opset),
       graph_location_(graph_location),
-      in_base_(engine.in_slots_.size()),
+      in_base_(engine.in_facts_.size()),
       out_base_(engine.outs_.size()),
       scratch_base_(engine.scratch_.size()) {
   // Every input's fact is looked up now: while the rule runs, the arena does
   // not grow, so spans of input dims stay valid.
-  for (const ir::Tensor* t : node.inputs()) engine.in_slots_.push_back(engine.resolve(t));
+  // Facts sit in a deque, so their addresses stay valid as slots are added:
+  // the rule reads them without indexing the deque again.
+  Analysis::Store& st = engine.store();
+  for (const ir::Tensor* t : node.inputs()) {
+    const std::uint32_t slot = engine.resolve(t);
+    engine.in_facts_.push_back(slot == TensorSlots::kNone ? nullptr : &st.facts[slot]);
+  }
   engine.outs_.resize(out_base_ + node.outputs().size());
 }
 
 InferContext::~InferContext() {
-  engine_.in_slots_.resize(in_base_);
+  engine_.in_facts_.resize(in_base_);
   engine_.outs_.resize(out_base_);
   engine_.scratch_.resize(scratch_base_);
 }
@@ -231,10 +237,8 @@ bool InferContext::has_input(std::size_t i) const {
 
 const Fact* InferContext::fact(std::size_t i) const {
   if (i >= node_.inputs().size()) return nullptr;
-  const std::uint32_t slot = engine_.in_slots_[in_base_ + i];
-  if (slot == TensorSlots::kNone) return nullptr;
-  const Fact& f = engine_.store().facts[slot];
-  return f.kind == Kind::kNone ? nullptr : &f;
+  const Fact* f = engine_.in_facts_[in_base_ + i];
+  return f == nullptr || f->kind == Kind::kNone ? nullptr : f;
 }
 
 DataType InferContext::input_elem(std::size_t i) const {
