@@ -525,8 +525,11 @@ Fact Engine::fact_of_data(const ir::TensorData& data) {
 std::uint32_t Engine::resolve(const ir::Tensor* t) {
   if (t == nullptr || t->is_empty()) return TensorSlots::kNone;
   Analysis::Store& st = store();
-  std::uint32_t slot = st.slots.find(t);
-  if (slot != TensorSlots::kNone) return slot;
+  // The slot is taken now (one probe); its fact is pushed below, before
+  // anything else can add a slot.
+  const auto fresh = static_cast<std::uint32_t>(st.facts.size());
+  const std::uint32_t slot = st.slots.find_or_insert(t, fresh);
+  if (slot != fresh) return slot;
   Fact f;
   const ir::Type* declared = t->has_info() && t->info().type ? &*t->info().type : nullptr;
   if (const ir::TensorData* data = t->data()) {
@@ -541,9 +544,7 @@ std::uint32_t Engine::resolve(const ir::Tensor* t) {
   } else if (t->sparse_data() != nullptr) {
     if (auto type = t->type()) f = fact_of_type(*type, st.dims);
   }
-  slot = static_cast<std::uint32_t>(st.facts.size());
   st.facts.push_back(f);
-  st.slots.insert(t, slot);
   return slot;
 }
 
@@ -662,11 +663,11 @@ void Engine::commit(const ir::Tensor* t, Fact f, const Where& where) {
     if (!message.empty()) issue(where() + " › output '" + t->name() + "'", std::move(message));
   }
   Analysis::Store& st = store();
-  const std::uint32_t slot = st.slots.find(t);
-  if (slot != TensorSlots::kNone) {
+  const auto fresh = static_cast<std::uint32_t>(st.facts.size());
+  const std::uint32_t slot = st.slots.find_or_insert(t, fresh);
+  if (slot != fresh) {
     st.facts[slot] = f;
   } else {
-    st.slots.insert(t, static_cast<std::uint32_t>(st.facts.size()));
     st.facts.push_back(f);
   }
 }
