@@ -158,9 +158,26 @@ void broadcast_dims(const InferContext& cx, std::span<const DimFact> a, std::spa
   }
 }
 
+/// `a` is the broadcast of `a` and `b`: every dim of `b` (aligned to the
+/// right) is 1 or equals `a`'s (X + bias, X * scale: the common case).
+bool covers(std::span<const DimFact> a, std::span<const DimFact> b) {
+  if (b.size() > a.size()) return false;
+  const std::size_t off = a.size() - b.size();
+  for (std::size_t j = 0; j < b.size(); ++j) {
+    if (!(b[j] == a[off + j]) && !(b[j].is_value() && b[j].value == 1)) return false;
+  }
+  return true;
+}
+
 /// Broadcast of every input; element type of `type_input` (or `elem`).
 void broadcast_rule(InferContext& cx, std::size_t type_input, DataType elem) {
   if (elem == DataType::kUndefined) elem = cx.input_elem(type_input);
+  // Two inputs where one's dims are the result: share them, nothing computed.
+  if (cx.num_inputs() == 2 && cx.has_rank(0) && cx.has_rank(1)) {
+    const std::span<const DimFact> a = cx.dims(0), b = cx.dims(1);
+    if (covers(a, b)) return cx.set_dims(0, elem, a);
+    if (covers(b, a)) return cx.set_dims(0, elem, b);
+  }
   // The result so far: an input's dims (shared), or a computed buffer.
   std::span<const DimFact> result;
   bool any = false;
