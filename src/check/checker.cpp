@@ -145,11 +145,14 @@ const Context::AllowedTypes& Context::allowed_types(const schema::OpSchema& s,
 
 const Context::OpLookup& Context::lookup_op(
     const ir::Node& node, const std::unordered_map<std::string, std::int64_t>& opsets) {
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a of the op name
-  for (char c : node.op_type()) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-  OpCacheSlot& slot = op_cache_[(h ^ (h >> 29) ^ node.domain().size()) % op_cache_.size()];
-  if (slot.lookup != nullptr && slot.opsets == &opsets && slot.node->op_type() == node.op_type() &&
-      slot.node->domain() == node.domain()) {
+  // Op types and domains are interned (ir/interned_string.h): equal strings
+  // are one object, so the cache compares addresses. A miss falls back to
+  // the map, keyed by the strings.
+  const auto bits = reinterpret_cast<std::uintptr_t>(&node.op_type()) ^
+                    (reinterpret_cast<std::uintptr_t>(&node.domain()) << 1);
+  OpCacheSlot& slot = op_cache_[((bits * 0x9e3779b97f4a7c15ULL) >> 58) % op_cache_.size()];
+  if (slot.lookup != nullptr && slot.opsets == &opsets &&
+      &slot.node->op_type() == &node.op_type() && &slot.node->domain() == &node.domain()) {
     return *slot.lookup;
   }
   const OpKey key{&opsets, node.domain(), node.op_type()};

@@ -192,6 +192,10 @@ class Engine {
   void issue(std::string location, std::string message) {
     analysis_.issues.push_back({std::move(location), std::move(message)});
   }
+  /// Issues so far; drop_issues_from(n) forgets those after the first n (a
+  /// branch that a known condition never takes contradicts nothing).
+  std::size_t issue_count() const { return analysis_.issues.size(); }
+  void drop_issues_from(std::size_t n) { analysis_.issues.resize(n); }
   bool data_propagation() const { return options_.data_propagation; }
   Analysis::Store& store() { return *analysis_.store_; }
 
@@ -238,8 +242,8 @@ class Engine {
   // Keys view the nodes' own domain and op_type strings (the model is const
   // and outlives the run).
   std::unordered_map<std::pair<std::string_view, std::string_view>, OpEntry, OpKeyHash> ops_;
-  // A direct-mapped cache in front of the map, keyed by a cheap hash of the
-  // op name; it holds the strings of the node that filled the entry.
+  // A direct-mapped cache in front of the map, keyed by the addresses of the
+  // node's interned op type and domain strings.
   struct OpCacheSlot {
     const std::string* op = nullptr;
     const std::string* domain = nullptr;
@@ -248,10 +252,10 @@ class Engine {
   std::array<OpCacheSlot, 64> op_cache_{};
 
   // Stacks shared by the nodes being inferred (see InferContext's bases).
-  std::vector<std::uint32_t> in_slots_;
+  std::vector<const Fact*> in_facts_;
   std::vector<PendingOut> outs_;
   std::vector<DimFact> scratch_;
-  std::vector<DimFact> declared_buf_, merged_buf_;
+  std::vector<DimFact> declared_buf_, merged_buf_, data_buf_;
 };
 
 // ---- helpers shared by the rules
@@ -285,5 +289,29 @@ std::optional<std::vector<float>> const_floats(const InferContext& cx, std::size
 
 /// The largest tensor whose values are tracked.
 inline constexpr std::uint64_t kMaxTrackedValues = 64;
+/// The largest float tensor whose values are read from constant data: the
+/// floats that decide shapes are scalars (Range's bounds, scale factors) or
+/// a few (Resize's scales); larger ones are weights, and reading every
+/// bias of a big graph would cost time and memory for nothing.
+inline constexpr std::uint64_t kMaxTrackedReals = 8;
+
+// ---- small-value propagation (small_values.cpp)
+
+float half_to_float(std::uint16_t h);
+float bfloat16_to_float(std::uint16_t b);
+/// float, double, float16, bfloat16: tracked elements are reals.
+bool is_real_type(DataType t);
+/// Element types whose contents are tracked: the integers, bool, the float types.
+bool tracks_values(DataType t);
+/// The elements of a constant of rank <= 1 and at most kMaxTrackedValues
+/// elements (numbers; reals for float types, at most kMaxTrackedReals), or false when it is not
+/// one or its bytes cannot be read.
+bool small_value_facts(const ir::TensorData& data, std::vector<DimFact>& out);
+/// A real of element type `t` (rounded to float for kFloat).
+DimFact round_to(DataType t, double v);
+/// An element converted as Cast to `to` converts it: reals truncate toward
+/// zero into integers, numbers become reals, anything non-zero is true;
+/// unknown where the result is not determined (a narrowing cast that wraps).
+DimFact cast_value(const DimFact& d, DataType to);
 
 }  // namespace onnxkit::infer::detail

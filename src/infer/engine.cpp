@@ -205,17 +205,23 @@ InferContext::InferContext(Engine& engine, const ir::Node& node, const schema::O
       schema_(schema),
       opset_(opset),
       graph_location_(graph_location),
-      in_base_(engine.in_slots_.size()),
+      in_base_(engine.in_facts_.size()),
       out_base_(engine.outs_.size()),
       scratch_base_(engine.scratch_.size()) {
   // Every input's fact is looked up now: while the rule runs, the arena does
   // not grow, so spans of input dims stay valid.
-  for (const ir::Tensor* t : node.inputs()) engine.in_slots_.push_back(engine.resolve(t));
+  // Facts sit in a deque, so their addresses stay valid as slots are added:
+  // the rule reads them without indexing the deque again.
+  Analysis::Store& st = engine.store();
+  for (const ir::Tensor* t : node.inputs()) {
+    const std::uint32_t slot = engine.resolve(t);
+    engine.in_facts_.push_back(slot == TensorSlots::kNone ? nullptr : &st.facts[slot]);
+  }
   engine.outs_.resize(out_base_ + node.outputs().size());
 }
 
 InferContext::~InferContext() {
-  engine_.in_slots_.resize(in_base_);
+  engine_.in_facts_.resize(in_base_);
   engine_.outs_.resize(out_base_);
   engine_.scratch_.resize(scratch_base_);
 }
@@ -231,10 +237,8 @@ bool InferContext::has_input(std::size_t i) const {
 
 const Fact* InferContext::fact(std::size_t i) const {
   if (i >= node_.inputs().size()) return nullptr;
-  const std::uint32_t slot = engine_.in_slots_[in_base_ + i];
-  if (slot == TensorSlots::kNone) return nullptr;
-  const Fact& f = engine_.store().facts[slot];
-  return f.kind == Kind::kNone ? nullptr : &f;
+  const Fact* f = engine_.in_facts_[in_base_ + i];
+  return f == nullptr || f->kind == Kind::kNone ? nullptr : f;
 }
 
 DataType InferContext::input_elem(std::size_t i) const {
@@ -507,14 +511,13 @@ Fact Engine::fact_of_data(const ir::TensorData& data) {
   f.rank = static_cast<std::int32_t>(data.dims.size());
   f.dims = static_cast<std::uint32_t>(st.dims.size());
   for (std::int64_t d : data.dims) st.dims.push_back(DimFact::of(d));
-  const bool integer = data.data_type == DataType::kInt64 || data.data_type == DataType::kInt32;
-  if (integer && data.dims.size() <= 1 && data.element_count() <= kMaxTrackedValues) {
-    std::vector<std::int64_t> ints;
-    if (small_int_values(data, ints)) {
-      f.num_values = static_cast<std::int32_t>(ints.size());
-      f.values = static_cast<std::uint32_t>(st.dims.size());
-      for (std::int64_t v : ints) st.dims.push_back(DimFact::of(v));
-    }
+  if (tracks_values(data.data_type) && data.dims.size() <= 1 &&
+      data.element_count() <=
+          (is_real_type(data.data_type) ? kMaxTrackedReals : kMaxTrackedValues) &&
+      small_value_facts(data, data_buf_)) {
+    f.num_values = static_cast<std::int32_t>(data_buf_.size());
+    f.values = static_cast<std::uint32_t>(st.dims.size());
+    st.dims.insert(st.dims.end(), data_buf_.begin(), data_buf_.end());
   }
   return f;
 }
@@ -522,8 +525,11 @@ Fact Engine::fact_of_data(const ir::TensorData& data) {
 std::uint32_t Engine::resolve(const ir::Tensor* t) {
   if (t == nullptr || t->is_empty()) return TensorSlots::kNone;
   Analysis::Store& st = store();
-  std::uint32_t slot = st.slots.find(t);
-  if (slot != TensorSlots::kNone) return slot;
+  // The slot is taken now (one probe); its fact is pushed below, before
+  // anything else can add a slot.
+  const auto fresh = static_cast<std::uint32_t>(st.facts.size());
+  const std::uint32_t slot = st.slots.find_or_insert(t, fresh);
+  if (slot != fresh) return slot;
   Fact f;
   const ir::Type* declared = t->has_info() && t->info().type ? &*t->info().type : nullptr;
   if (const ir::TensorData* data = t->data()) {
@@ -538,9 +544,7 @@ std::uint32_t Engine::resolve(const ir::Tensor* t) {
   } else if (t->sparse_data() != nullptr) {
     if (auto type = t->type()) f = fact_of_type(*type, st.dims);
   }
-  slot = static_cast<std::uint32_t>(st.facts.size());
   st.facts.push_back(f);
-  st.slots.insert(t, slot);
   return slot;
 }
 
@@ -659,11 +663,11 @@ void Engine::commit(const ir::Tensor* t, Fact f, const Where& where) {
     if (!message.empty()) issue(where() + " › output '" + t->name() + "'", std::move(message));
   }
   Analysis::Store& st = store();
-  const std::uint32_t slot = st.slots.find(t);
-  if (slot != TensorSlots::kNone) {
+  const auto fresh = static_cast<std::uint32_t>(st.facts.size());
+  const std::uint32_t slot = st.slots.find_or_insert(t, fresh);
+  if (slot != fresh) {
     st.facts[slot] = f;
   } else {
-    st.slots.insert(t, static_cast<std::uint32_t>(st.facts.size()));
     st.facts.push_back(f);
   }
 }
@@ -672,9 +676,25 @@ void Engine::infer_graph(const ir::Graph& g, const std::string& location) {
   for (const auto& n : g.nodes()) infer_node(*n, location);
 }
 
+namespace {
+
+/// ONNX ops defined by a function body and no inference function of their
+/// own (python3-onnx infers through the body), whose rule here gives what
+/// the body would: comparisons that broadcast to bool.
+bool is_function_op_with_rule(std::string_view op) {
+  return op == "GreaterOrEqual" || op == "LessOrEqual";
+}
+
+}  // namespace
+
 const Engine::OpEntry& Engine::op_entry(const ir::Node& n) {
-  OpCacheSlot& slot = op_cache_[(short_hash(n.op_type()) + n.domain().size()) % op_cache_.size()];
-  if (slot.entry != nullptr && *slot.op == n.op_type() && *slot.domain == n.domain())
+  // Nodes keep interned op types and domains (one string per distinct value,
+  // see ir/interned_string.h): the cache is keyed by their addresses. A miss
+  // falls back to the map, keyed by the strings, so it is right either way.
+  const auto key_bits = reinterpret_cast<std::uintptr_t>(&n.op_type()) ^
+                        (reinterpret_cast<std::uintptr_t>(&n.domain()) << 1);
+  OpCacheSlot& slot = op_cache_[((key_bits * 0x9e3779b97f4a7c15ULL) >> 58) % op_cache_.size()];
+  if (slot.entry != nullptr && slot.op == &n.op_type() && slot.domain == &n.domain())
     return *slot.entry;
   const std::pair<std::string_view, std::string_view> key(n.domain(), n.op_type());
   auto cached = ops_.find(key);
@@ -684,7 +704,10 @@ const Engine::OpEntry& Engine::op_entry(const ir::Node& n) {
     auto opset = opsets_.find(domain);
     e.version = opset == opsets_.end() ? 0 : opset->second;
     e.schema = e.version > 0 ? registry_->find(domain, n.op_type(), e.version) : nullptr;
-    if (e.schema != nullptr && !e.schema->inference.empty()) {
+    if (e.schema != nullptr && e.schema->inference.empty() && domain.empty() &&
+        is_function_op_with_rule(n.op_type())) {
+      e.rule = rule_table().rules.at(n.op_type());
+    } else if (e.schema != nullptr && !e.schema->inference.empty()) {
       const auto& table = rule_table().rules;
       auto it = table.find(e.schema->inference);
       if (it == table.end() && domain.empty()) it = table.find(n.op_type());
@@ -1039,12 +1062,41 @@ bool fact_is(const Analysis& a, const Fact& f, const std::optional<ir::Type>& de
   return true;
 }
 
+/// Writes a tensor fact into `t`, which declares no type: the type is built
+/// in place (no temporary ir::Type to move), unknown dims named as they come.
+void write_new_type(ir::Tensor& t, const Analysis& a, const Fact& f, std::size_t& counter) {
+  ir::Type& type = t.info().type.emplace();
+  type.kind = f.kind;
+  type.elem_type = f.elem;
+  if (f.rank < 0) return;
+  const std::span<const DimFact> facts = a.dims(f);
+  Shape& dims = type.shape.emplace().dims;
+  dims.resize(facts.size());
+  for (std::size_t i = 0; i < facts.size(); ++i) {
+    const DimFact& x = facts[i];
+    Dim& d = dims[i];
+    if (x.is_value()) {
+      d.kind = Dim::Kind::kValue;
+      d.value = x.value;
+    } else {
+      d.kind = Dim::Kind::kParam;
+      if (x.is_symbol())
+        d.param.assign(a.symbol(x));
+      else
+        d.param = "unk__" + std::to_string(counter++);
+    }
+  }
+}
+
 void write_graph(ir::Graph& g, const Analysis& a, std::size_t& counter, InferReport& report,
                  TensorSet& written) {
-  TensorSet listed(g.value_info().size() + g.nodes().size());
+  // Tensors listed before: a new one is listed once (a tensor with two
+  // producers is written once, through `written`).
+  TensorSet listed(g.value_info().size());
   for (const ir::Tensor* t : g.value_info()) listed.insert(t);
   TensorSet outputs(g.outputs().size());
   for (const ir::Tensor* t : g.outputs()) outputs.insert(t);
+  g.value_info().reserve(g.value_info().size() + g.nodes().size());
   for (const auto& n : g.nodes()) {
     for (ir::Tensor* t : n->outputs()) {
       if (t->is_empty()) continue;
@@ -1053,17 +1105,23 @@ void write_graph(ir::Graph& g, const Analysis& a, std::size_t& counter, InferRep
       if (f->is_tensor_kind() && f->elem == DataType::kUndefined) continue;
       // A tensor with two producers is written once.
       if (t->producers().size() > 1 && !written.insert(t)) continue;
-      const std::optional<ir::Type>& declared = t->info().type;
-      if (!fact_is(a, *f, declared)) {
-        ir::Type type = a.to_type(*f, declared ? &*declared : nullptr);
-        // Names for unknown dims are numbered in node order.
-        if (has_unknown_dims(type)) name_unknown_dims(type, counter);
-        if (!same_type(declared, type)) {
-          t->info().type = std::move(type);
-          ++report.values_typed;
+      const bool declares = t->has_info() && t->info().type;
+      if (!declares && f->is_tensor_kind()) {
+        write_new_type(*t, a, *f, counter);  // the common case, made cheap
+        ++report.values_typed;
+      } else {
+        const std::optional<ir::Type>& declared = t->info().type;
+        if (!fact_is(a, *f, declared)) {
+          ir::Type type = a.to_type(*f, declared ? &*declared : nullptr);
+          // Names for unknown dims are numbered in node order.
+          if (has_unknown_dims(type)) name_unknown_dims(type, counter);
+          if (!same_type(declared, type)) {
+            t->info().type = std::move(type);
+            ++report.values_typed;
+          }
         }
       }
-      if (!outputs.contains(t) && listed.insert(t)) g.value_info().push_back(t);
+      if (!outputs.contains(t) && !listed.contains(t)) g.value_info().push_back(t);
     }
     for (ir::Graph* sub : n->subgraphs()) write_graph(*sub, a, counter, report, written);
   }

@@ -37,6 +37,24 @@ void if_rule(InferContext& cx) {
   const ir::Graph* else_g = graph_attr(cx, "else_branch");
   if (then_g == nullptr || else_g == nullptr) return;
   Engine& e = cx.engine();
+  // A condition whose value is tracked picks the branch: its outputs' facts,
+  // tracked values included (AffineGrid's body picks 2-D or 3-D so). The
+  // other branch is still inferred (its values get types), but what it
+  // contradicts is not reported: it never runs.
+  const auto cond = cx.values(0);
+  if (cond && cond->size() == 1 && (*cond)[0].is_value()) {
+    const bool then_taken = (*cond)[0].value != 0;
+    const ir::Graph& taken = then_taken ? *then_g : *else_g;
+    const ir::Graph& other = then_taken ? *else_g : *then_g;
+    e.infer_graph(taken, body_location(cx, then_taken ? "then_branch" : "else_branch", taken));
+    const std::size_t issues = e.issue_count();
+    e.infer_graph(other, body_location(cx, then_taken ? "else_branch" : "then_branch", other));
+    e.drop_issues_from(issues);
+    for (std::size_t i = 0; i < cx.num_outputs() && i < taken.outputs().size(); ++i) {
+      if (const Fact* f = e.fact(taken.outputs()[i])) cx.set_fact(i, *f);
+    }
+    return;
+  }
   e.infer_graph(*then_g, body_location(cx, "then_branch", *then_g));
   e.infer_graph(*else_g, body_location(cx, "else_branch", *else_g));
   for (std::size_t i = 0; i < cx.num_outputs(); ++i) {
@@ -63,6 +81,29 @@ ir::Type with_leading(const ir::Type& t, std::optional<Dim> d) {
   return out;
 }
 
+/// The tracked scalar of input `i`, when it is a number.
+std::optional<std::int64_t> scalar_number(const InferContext& cx, std::size_t i) {
+  if (!cx.has_input(i)) return std::nullopt;
+  auto v = cx.values(i);
+  if (!v || v->size() != 1 || !(*v)[0].is_value()) return std::nullopt;
+  return (*v)[0].value;
+}
+
+/// How many times a Loop runs its body (the length of its scan outputs):
+/// none when its condition starts false or its trip count is 0; the trip
+/// count when the body's condition output stays true (tracked as 1 given a
+/// true condition input, as in Range's expanded body); else unknown.
+Dim loop_iterations(InferContext& cx, const ir::Tensor* body_cond_out) {
+  const auto trips = scalar_number(cx, 0);
+  const auto cond = scalar_number(cx, 1);
+  if ((trips && *trips <= 0) || (cond && *cond == 0)) return Dim::of(0);
+  if (!trips || (cx.has_input(1) && !cond)) return Dim::unknown();
+  const Fact* f = cx.engine().fact(body_cond_out);
+  if (f == nullptr || f->num_values != 1) return Dim::unknown();
+  const DimFact stays = cx.engine().store().dims[f->values];
+  return stays.is_value() && stays.value != 0 ? Dim::of(*trips) : Dim::unknown();
+}
+
 void loop_rule(InferContext& cx) {
   const ir::Graph* body = graph_attr(cx, "body");
   if (body == nullptr) return;
@@ -72,8 +113,10 @@ void loop_rule(InferContext& cx) {
   const auto& ins = body->inputs();
   if (ins.size() >= 1)
     e.assign(ins[0], ValueFacts{ir::Type::tensor(DataType::kInt64, Shape{}), {}}, loc);
+  // The body runs only while the condition holds: its condition input is true.
   if (ins.size() >= 2)
-    e.assign(ins[1], ValueFacts{ir::Type::tensor(DataType::kBool, Shape{}), {}}, loc);
+    e.assign(ins[1], ValueFacts{ir::Type::tensor(DataType::kBool, Shape{}), Shape{Dim::of(1)}},
+             loc);
   const std::size_t carried = cx.num_inputs() >= 2 ? cx.num_inputs() - 2 : 0;
   for (std::size_t i = 0; i < carried && i + 2 < ins.size(); ++i) {
     if (const ValueFacts* f = cx.input(i + 2)) {
@@ -88,6 +131,7 @@ void loop_rule(InferContext& cx) {
   }
   e.infer_graph(*body, loc);
   const auto& outs = body->outputs();
+  const Dim iterations = loop_iterations(cx, outs.empty() ? nullptr : outs[0]);
   for (std::size_t i = 0; i < cx.num_outputs(); ++i) {
     const std::size_t bi = i + 1;  // body output 0 is the condition
     if (bi >= outs.size()) break;
@@ -100,7 +144,7 @@ void loop_rule(InferContext& cx) {
       }
       cx.set_output(i, t);
     } else {
-      cx.set_output(i, with_leading(f->type, Dim::unknown()));
+      cx.set_output(i, with_leading(f->type, iterations));
     }
   }
 }

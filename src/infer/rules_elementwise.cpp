@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 #include "infer/context.h"
 
@@ -22,19 +23,68 @@ void same_shape_as_input_0(InferContext& cx, DataType elem, std::size_t output =
   }
 }
 
-/// Neg, Abs: tracked integers follow (LayerNormalization's body negates an axis).
-void sign_rule(InferContext& cx) {
-  cx.pass_through(0, 0);
+/// Unary ops on tracked values (Neg and Abs: LayerNormalization's body negates
+/// an axis; Ceil, Relu, Sqrt...: Range's and attention's expanded bodies
+/// compute sizes and scales in floats).
+void unary_values(InferContext& cx) {
   auto v = cx.values(0);
   if (!v) return;
-  const bool neg = cx.node().op_type() == "Neg";
+  const std::string& op = cx.node().op_type();
+  const DataType elem = cx.input_elem(0);
+  const bool real = is_real_type(elem);
   std::vector<DimFact> out;
   out.reserve(v->size());
   for (const DimFact& d : *v) {
-    out.push_back(d.is_value() ? DimFact::of(neg ? -d.value : (d.value < 0 ? -d.value : d.value))
-                               : DimFact::unknown());
+    const std::optional<double> x = d.number();
+    if (!x || d.is_value() != !real) {
+      out.push_back(DimFact::unknown());
+      continue;
+    }
+    if (!real) {  // integers: exact
+      std::int64_t r = d.value;
+      if (op == "Neg")
+        r = -r;
+      else if (op == "Abs")
+        r = r < 0 ? -r : r;
+      else if (op == "Relu")
+        r = r < 0 ? 0 : r;
+      else if (op == "Sign")
+        r = (r > 0) - (r < 0);
+      else if (op != "Ceil" && op != "Floor" && op != "Round")
+        return;  // no integer form (Sqrt, Reciprocal take floats)
+      out.push_back(DimFact::of(r));
+      continue;
+    }
+    double r = *x;
+    if (op == "Neg")
+      r = -r;
+    else if (op == "Abs")
+      r = std::fabs(r);
+    else if (op == "Relu")
+      r = r < 0 ? 0 : r;
+    else if (op == "Sign")
+      r = (r > 0) - (r < 0);
+    else if (op == "Ceil")
+      r = std::ceil(r);
+    else if (op == "Floor")
+      r = std::floor(r);
+    else if (op == "Round")
+      r = std::nearbyint(r);  // halves to even, as the op says
+    else if (op == "Sqrt")
+      r = std::sqrt(r);
+    else if (op == "Reciprocal")
+      r = 1.0 / r;
+    else
+      return;
+    out.push_back(round_to(elem, r));
   }
   cx.set_value_facts(0, out);
+}
+
+/// Unary ops that keep the shape and whose tracked values follow.
+void unary_rule(InferContext& cx) {
+  cx.pass_through(0, 0);
+  unary_values(cx);
 }
 
 void bool_of_input_0(InferContext& cx) { same_shape_as_input_0(cx, DataType::kBool); }
@@ -108,9 +158,26 @@ void broadcast_dims(const InferContext& cx, std::span<const DimFact> a, std::spa
   }
 }
 
+/// `a` is the broadcast of `a` and `b`: every dim of `b` (aligned to the
+/// right) is 1 or equals `a`'s (X + bias, X * scale: the common case).
+bool covers(std::span<const DimFact> a, std::span<const DimFact> b) {
+  if (b.size() > a.size()) return false;
+  const std::size_t off = a.size() - b.size();
+  for (std::size_t j = 0; j < b.size(); ++j) {
+    if (!(b[j] == a[off + j]) && !(b[j].is_value() && b[j].value == 1)) return false;
+  }
+  return true;
+}
+
 /// Broadcast of every input; element type of `type_input` (or `elem`).
 void broadcast_rule(InferContext& cx, std::size_t type_input, DataType elem) {
   if (elem == DataType::kUndefined) elem = cx.input_elem(type_input);
+  // Two inputs where one's dims are the result: share them, nothing computed.
+  if (cx.num_inputs() == 2 && cx.has_rank(0) && cx.has_rank(1)) {
+    const std::span<const DimFact> a = cx.dims(0), b = cx.dims(1);
+    if (covers(a, b)) return cx.set_dims(0, elem, a);
+    if (covers(b, a)) return cx.set_dims(0, elem, b);
+  }
   // The result so far: an input's dims (shared), or a computed buffer.
   std::span<const DimFact> result;
   bool any = false;
@@ -140,45 +207,96 @@ void broadcast_rule(InferContext& cx, std::size_t type_input, DataType elem) {
   cx.set_dims(0, elem, result);
 }
 
-/// Arithmetic on tracked values (Shape arithmetic in exported graphs).
+/// The numbers of two broadcast inputs, elementwise (a size-1 side repeats),
+/// or false when both are tracked but do not line up.
+template <typename F>
+bool each_pair(std::span<const DimFact> a, std::span<const DimFact> b, F f) {
+  if (a.size() != b.size() && a.size() != 1 && b.size() != 1) return false;
+  const std::size_t n = std::max(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) f(a[a.size() == 1 ? 0 : i], b[b.size() == 1 ? 0 : i]);
+  return true;
+}
+
+/// Integer arithmetic on tracked values (Shape arithmetic in exported
+/// graphs): symbols survive the identities (N * 1, N + 0, N / 1).
+std::optional<DimFact> integer_arithmetic(const std::string& op, DimFact x, DimFact y) {
+  if (x.is_value() && y.is_value()) {
+    if (op == "Add") return DimFact::of(x.value + y.value);
+    if (op == "Sub") return DimFact::of(x.value - y.value);
+    if (op == "Mul") return DimFact::of(x.value * y.value);
+    if (op == "Div" && y.value != 0) return DimFact::of(x.value / y.value);
+    return std::nullopt;
+  }
+  if (op == "Mul" && y.is_value() && y.value == 1) return x;
+  if (op == "Mul" && x.is_value() && x.value == 1) return y;
+  if ((op == "Add" || op == "Sub") && y.is_value() && y.value == 0) return x;
+  if (op == "Div" && y.is_value() && y.value == 1) return x;
+  return DimFact::unknown();
+}
+
+/// Float arithmetic on tracked reals, rounded to the element type.
+DimFact real_arithmetic(const std::string& op, DataType elem, DimFact x, DimFact y) {
+  if (!x.is_real() || !y.is_real()) return DimFact::unknown();
+  const double a = x.real_value(), b = y.real_value();
+  if (op == "Add") return round_to(elem, a + b);
+  if (op == "Sub") return round_to(elem, a - b);
+  if (op == "Mul") return round_to(elem, a * b);
+  if (op == "Div") return round_to(elem, a / b);  // a zero divisor gives no real
+  return DimFact::unknown();
+}
+
 void arithmetic_values(InferContext& cx) {
   const auto a = cx.values(0);
   const auto b = cx.values(1);
   if (!a || !b) return;
-  if (a->size() != b->size() && a->size() != 1 && b->size() != 1) return;
   const std::string& op = cx.node().op_type();
-  const std::size_t n = std::max(a->size(), b->size());
+  const DataType elem = cx.input_elem(0);
+  const bool real = is_real_type(elem);
   std::vector<DimFact> out;
-  out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const DimFact x = (*a)[a->size() == 1 ? 0 : i];
-    const DimFact y = (*b)[b->size() == 1 ? 0 : i];
-    if (x.is_value() && y.is_value()) {
-      std::int64_t v = 0;
-      if (op == "Add")
-        v = x.value + y.value;
-      else if (op == "Sub")
-        v = x.value - y.value;
-      else if (op == "Mul")
-        v = x.value * y.value;
-      else if (op == "Div" && y.value != 0)
-        v = x.value / y.value;
-      else
-        return;
-      out.push_back(DimFact::of(v));
-    } else if (op == "Mul" && y.is_value() && y.value == 1) {
-      out.push_back(x);
-    } else if (op == "Mul" && x.is_value() && x.value == 1) {
-      out.push_back(y);
-    } else if ((op == "Add" || op == "Sub") && y.is_value() && y.value == 0) {
-      out.push_back(x);
-    } else if (op == "Div" && y.is_value() && y.value == 1) {
-      out.push_back(x);
-    } else {
-      out.push_back(DimFact::unknown());
+  bool defined = true;
+  const bool aligned = each_pair(*a, *b, [&](DimFact x, DimFact y) {
+    if (real) return out.push_back(real_arithmetic(op, elem, x, y));
+    auto r = integer_arithmetic(op, x, y);
+    if (!r) defined = false;
+    out.push_back(r.value_or(DimFact::unknown()));
+  });
+  if (aligned && defined) cx.set_value_facts(0, out);
+}
+
+/// Comparisons on tracked values: bools (0 or 1). Equal symbols are equal.
+void comparison_values(InferContext& cx) {
+  const auto a = cx.values(0);
+  const auto b = cx.values(1);
+  if (!a || !b) return;
+  const std::string& op = cx.node().op_type();
+  std::vector<DimFact> out;
+  const bool aligned = each_pair(*a, *b, [&](DimFact x, DimFact y) {
+    const std::optional<double> p = x.number(), q = y.number();
+    if (!p || !q) {
+      const bool same = x.is_symbol() && x == y;
+      const bool reflexive = op == "Equal" || op == "LessOrEqual" || op == "GreaterOrEqual";
+      return out.push_back(same ? DimFact::of(reflexive ? 1 : 0) : DimFact::unknown());
     }
-  }
-  cx.set_value_facts(0, out);
+    bool r = false;
+    if (op == "Equal")
+      r = *p == *q;
+    else if (op == "Less")
+      r = *p < *q;
+    else if (op == "Greater")
+      r = *p > *q;
+    else if (op == "LessOrEqual")
+      r = *p <= *q;
+    else if (op == "GreaterOrEqual")
+      r = *p >= *q;
+    else if (op == "And")
+      r = *p != 0 && *q != 0;
+    else if (op == "Or")
+      r = *p != 0 || *q != 0;
+    else if (op == "Xor")
+      r = (*p != 0) != (*q != 0);
+    out.push_back(DimFact::of(r ? 1 : 0));
+  });
+  if (aligned) cx.set_value_facts(0, out);
 }
 
 void arithmetic(InferContext& cx) {
@@ -186,19 +304,37 @@ void arithmetic(InferContext& cx) {
   arithmetic_values(cx);
 }
 
-void comparison(InferContext& cx) { broadcast_rule(cx, 0, DataType::kBool); }
+void comparison(InferContext& cx) {
+  broadcast_rule(cx, 0, DataType::kBool);
+  comparison_values(cx);
+}
+
+void not_rule(InferContext& cx) {
+  cx.pass_through(0, 0);
+  auto v = cx.values(0);
+  if (!v) return;
+  std::vector<DimFact> out;
+  for (const DimFact& d : *v)
+    out.push_back(d.is_value() ? DimFact::of(d.value == 0 ? 1 : 0) : DimFact::unknown());
+  cx.set_value_facts(0, out);
+}
 
 void where_rule(InferContext& cx) { broadcast_rule(cx, 1, DataType::kUndefined); }
 
-void cast_rule(InferContext& cx) {
-  const auto to = static_cast<DataType>(cx.attr_int("to", 0));
+/// Output 0 of `to` with input 0's shape, its tracked values converted.
+void cast_to(InferContext& cx, DataType to) {
   same_shape_as_input_0(cx, to);
-  if (auto v = cx.values(0)) {
-    if (to == DataType::kInt64 || to == DataType::kInt32) cx.set_value_facts(0, *v);
-  }
+  auto v = cx.values(0);
+  if (!v || !tracks_values(to)) return;
+  std::vector<DimFact> out;
+  out.reserve(v->size());
+  for (const DimFact& d : *v) out.push_back(cast_value(d, to));
+  cx.set_value_facts(0, out);
 }
 
-void cast_like_rule(InferContext& cx) { same_shape_as_input_0(cx, cx.input_elem(1)); }
+void cast_rule(InferContext& cx) { cast_to(cx, static_cast<DataType>(cx.attr_int("to", 0))); }
+
+void cast_like_rule(InferContext& cx) { cast_to(cx, cx.input_elem(1)); }
 
 void dropout_rule(InferContext& cx) {
   same_as_input_0(cx);
@@ -231,7 +367,8 @@ void layer_norm_rule(InferContext& cx) {
 
 void variadic_broadcast(InferContext& cx) { broadcast_rule(cx, 0, DataType::kUndefined); }
 
-/// Max, Min: tracked integers too (CenterCropPad's body takes the Max of two shapes).
+/// Max, Min: tracked values too (CenterCropPad's body takes the Max of two
+/// shapes; Range's expanded body clamps a count at 0).
 void max_min_rule(InferContext& cx) {
   broadcast_rule(cx, 0, DataType::kUndefined);
   const bool is_max = cx.node().op_type() == "Max";
@@ -245,17 +382,18 @@ void max_min_rule(InferContext& cx) {
   if (n == 0) return;
   std::vector<DimFact> out(n, DimFact::unknown());
   for (std::size_t k = 0; k < n; ++k) {
-    std::optional<std::int64_t> best;
+    std::optional<DimFact> best;
     for (std::size_t i = 0; i < cx.num_inputs(); ++i) {
       const auto v = *cx.values(i);
       const DimFact& d = v[v.size() == 1 ? 0 : k];
-      if (!d.is_value()) {
+      if (!d.number() || (best && best->is_real() != d.is_real())) {
         best.reset();
         break;
       }
-      best = !best ? d.value : (is_max ? std::max(*best, d.value) : std::min(*best, d.value));
+      if (!best || (is_max ? *d.number() > *best->number() : *d.number() < *best->number()))
+        best = d;
     }
-    if (best) out[k] = DimFact::of(*best);
+    if (best) out[k] = *best;
   }
   cx.set_value_facts(0, out);
 }
@@ -266,17 +404,11 @@ void prelu_rule(InferContext& cx) { same_as_input_0(cx); }
 
 void add_elementwise_rules(RuleTable& t) {
   for (const char* op : {"Identity",
-                         "Relu",
                          "Exp",
                          "Log",
-                         "Sqrt",
                          "Sigmoid",
                          "Tanh",
                          "Erf",
-                         "Floor",
-                         "Ceil",
-                         "Round",
-                         "Reciprocal",
                          "Sin",
                          "Cos",
                          "Tan",
@@ -304,8 +436,6 @@ void add_elementwise_rules(RuleTable& t) {
                          "LRN",
                          "InstanceNormalization",
                          "CumSum",
-                         "Sign",
-                         "Not",
                          "BitwiseNot",
                          "Shrink",
                          "ThresholdedRelu",
@@ -327,8 +457,10 @@ void add_elementwise_rules(RuleTable& t) {
     t.add(op, same_as_input_0);
   }
   for (const char* op : {"IsNaN", "IsInf"}) t.add(op, bool_of_input_0);
-  t.add("Neg", sign_rule);
-  t.add("Abs", sign_rule);
+  for (const char* op :
+       {"Neg", "Abs", "Relu", "Sign", "Ceil", "Floor", "Round", "Sqrt", "Reciprocal"})
+    t.add(op, unary_rule);
+  t.add("Not", not_rule);
   for (const char* op : {"Add", "Sub", "Mul", "Div"}) t.add(op, arithmetic);
   for (const char* op : {"Pow", "Mod", "BitShift", "BitwiseAnd", "BitwiseOr", "BitwiseXor"}) {
     t.add(op, [](InferContext& cx) { broadcast_rule(cx, 0, DataType::kUndefined); });

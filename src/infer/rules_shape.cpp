@@ -73,10 +73,18 @@ void constant_rule(InferContext& cx) {
       cx.set_values(0, dims_of(a.ints));
       return;
     }
-    if (a.name == "value_float") return cx.set_tensor(0, DataType::kFloat, Shape{});
+    if (a.name == "value_float") {
+      cx.set_tensor(0, DataType::kFloat, Shape{});
+      const DimFact v = DimFact::real(a.f);
+      return cx.set_value_facts(0, std::span<const DimFact>(&v, 1));
+    }
     if (a.name == "value_floats") {
-      return cx.set_tensor(0, DataType::kFloat,
-                           Shape{Dim::of(static_cast<std::int64_t>(a.floats.size()))});
+      cx.set_tensor(0, DataType::kFloat,
+                    Shape{Dim::of(static_cast<std::int64_t>(a.floats.size()))});
+      if (a.floats.size() > kMaxTrackedReals) return;
+      std::vector<DimFact> v;
+      for (float x : a.floats) v.push_back(DimFact::real(x));
+      return cx.set_value_facts(0, v);
     }
     if (a.name == "value_string") return cx.set_tensor(0, DataType::kString, Shape{});
     if (a.name == "value_strings") {
@@ -197,7 +205,7 @@ void reshape_rule(InferContext& cx) {
     }
   }
   cx.set_tensor(0, elem, out);
-  if (const Shape* v = cx.input_values(0); v != nullptr && out.size() <= 1) cx.set_values(0, *v);
+  if (auto v = cx.values(0); v && out.size() <= 1) cx.set_value_facts(0, *v);
 }
 
 void flatten_rule(InferContext& cx) {
@@ -272,7 +280,7 @@ void squeeze_rule(InferContext& cx) {
     if (!drop[i]) out.push_back((*in)[i]);
   }
   cx.set_tensor(0, cx.input_elem(0), out);
-  if (const Shape* v = cx.input_values(0)) cx.set_values(0, *v);
+  if (auto v = cx.values(0)) cx.set_value_facts(0, *v);
 }
 
 void unsqueeze_rule(InferContext& cx) {
@@ -290,7 +298,7 @@ void unsqueeze_rule(InferContext& cx) {
   std::size_t j = 0;
   for (std::size_t i = 0; i < added.size(); ++i) out.push_back(added[i] ? Dim::of(1) : (*in)[j++]);
   cx.set_tensor(0, cx.input_elem(0), out);
-  if (const Shape* v = cx.input_values(0)) cx.set_values(0, *v);
+  if (auto v = cx.values(0)) cx.set_value_facts(0, *v);
 }
 
 void concat_rule(InferContext& cx) {
@@ -335,13 +343,13 @@ void concat_rule(InferContext& cx) {
   }
   cx.set_tensor(0, elem, out);
   // Values: concatenation of 1-D tracked values.
-  Shape values;
+  std::vector<DimFact> values;
   for (std::size_t i = 0; i < cx.num_inputs(); ++i) {
-    const Shape* v = cx.input_values(i);
-    if (v == nullptr) return;
+    const auto v = cx.values(i);
+    if (!v) return;
     values.insert(values.end(), v->begin(), v->end());
   }
-  cx.set_values(0, values);
+  cx.set_value_facts(0, values);
 }
 
 void split_rule(InferContext& cx) {
@@ -360,6 +368,10 @@ void split_rule(InferContext& cx) {
   else if (cx.has_input(1))
     split = cx.input_ints(1);
   const Dim& total = (*in)[a];
+  // A 1-D tensor whose elements are tracked splits them too (AffineGrid's
+  // body splits its size input into N, C, H, W).
+  const auto values = rank == 1 ? cx.values(0) : std::nullopt;
+  std::optional<std::size_t> offset = 0;
   for (std::size_t i = 0; i < n; ++i) {
     Shape s = *in;
     if (split && split->size() == n) {
@@ -376,6 +388,14 @@ void split_rule(InferContext& cx) {
       s[a] = Dim::unknown();
     }
     cx.set_tensor(i, elem, s);
+    if (!values || !offset || !s[a].is_value() || s[a].value < 0 ||
+        *offset + static_cast<std::size_t>(s[a].value) > values->size()) {
+      offset.reset();
+      continue;
+    }
+    const auto len = static_cast<std::size_t>(s[a].value);
+    cx.set_value_facts(i, values->subspan(*offset, len));
+    *offset += len;
   }
 }
 
@@ -435,14 +455,14 @@ void slice_rule(InferContext& cx) {
     if (in->size() == 1) value_range = {s, e, step};
   }
   cx.set_tensor(0, elem, out);
-  if (const Shape* v = cx.input_values(0); v != nullptr && value_range.size() == 3) {
-    Shape values;
+  if (auto v = cx.values(0); v && value_range.size() == 3) {
+    std::vector<DimFact> values;
     for (std::int64_t k = value_range[0];
          value_range[2] > 0 ? k < value_range[1] : k > value_range[1]; k += value_range[2]) {
       if (k >= 0 && static_cast<std::size_t>(k) < v->size())
         values.push_back((*v)[static_cast<std::size_t>(k)]);
     }
-    cx.set_values(0, values);
+    cx.set_value_facts(0, values);
   }
 }
 
@@ -458,16 +478,16 @@ void gather_rule(InferContext& cx) {
   out.insert(out.end(), idx->begin(), idx->end());
   out.insert(out.end(), data->begin() + static_cast<std::ptrdiff_t>(a) + 1, data->end());
   cx.set_tensor(0, elem, out);
-  const Shape* v = cx.input_values(0);
+  const auto v = cx.values(0);
   auto indices = cx.input_ints(1);
-  if (v != nullptr && indices && a == 0 && data->size() == 1) {
-    Shape values;
+  if (v && indices && a == 0 && data->size() == 1) {
+    std::vector<DimFact> values;
     for (std::int64_t k : *indices) {
       if (k < 0) k += static_cast<std::int64_t>(v->size());
       if (k < 0 || static_cast<std::size_t>(k) >= v->size()) return;
       values.push_back((*v)[static_cast<std::size_t>(k)]);
     }
-    cx.set_values(0, values);
+    cx.set_value_facts(0, values);
   }
 }
 
@@ -600,22 +620,39 @@ void topk_rule(InferContext& cx) {
   cx.set_tensor(1, DataType::kInt64, out);
 }
 
+/// Range: the count ceil((limit - start) / delta), clamped at 0, from the
+/// inputs' tracked values (integers, or reals for float types); the
+/// elements too when there are few.
 void range_rule(InferContext& cx) {
   const DataType elem = cx.input_elem(0);
-  auto s = cx.input_ints(0), l = cx.input_ints(1), d = cx.input_ints(2);
-  if (s && l && d && s->size() == 1 && l->size() == 1 && d->size() == 1 && (*d)[0] != 0) {
-    const std::int64_t n =
-        std::max<std::int64_t>(0, ((*l)[0] - (*s)[0] + (*d)[0] - ((*d)[0] > 0 ? 1 : -1)) / (*d)[0]);
-    cx.set_tensor(0, elem, Shape{Dim::of(n)});
-    return;
+  auto scalar = [&](std::size_t i) -> std::optional<DimFact> {
+    auto v = cx.values(i);
+    if (!v || v->size() != 1 || !(*v)[0].number()) return std::nullopt;
+    return (*v)[0];
+  };
+  const auto s = scalar(0), l = scalar(1), d = scalar(2);
+  if (!s || !l || !d || *d->number() == 0.0) return cx.set_tensor(0, elem, Shape{Dim::unknown()});
+  std::int64_t n = 0;
+  if (s->is_value() && l->is_value() && d->is_value()) {
+    const std::int64_t step = d->value;
+    n = (l->value - s->value + step - (step > 0 ? 1 : -1)) / step;
+  } else {
+    const double count = std::ceil((*l->number() - *s->number()) / *d->number());
+    if (!(std::fabs(count) < 9.0e18)) return cx.set_tensor(0, elem, Shape{Dim::unknown()});
+    n = static_cast<std::int64_t>(count);
   }
-  auto fs = const_floats(cx, 0), fl = const_floats(cx, 1), fd = const_floats(cx, 2);
-  if (fs && fl && fd && fs->size() == 1 && fl->size() == 1 && fd->size() == 1 && (*fd)[0] != 0.0F) {
-    const double n = std::ceil((static_cast<double>((*fl)[0]) - (*fs)[0]) / (*fd)[0]);
-    cx.set_tensor(0, elem, Shape{Dim::of(std::max<std::int64_t>(0, static_cast<std::int64_t>(n)))});
-    return;
+  n = std::max<std::int64_t>(0, n);
+  cx.set_tensor(0, elem, Shape{Dim::of(n)});
+  if (static_cast<std::uint64_t>(n) > kMaxTrackedValues) return;
+  std::vector<DimFact> values;
+  for (std::int64_t k = 0; k < n; ++k) {
+    if (s->is_value() && d->is_value()) {
+      values.push_back(DimFact::of(s->value + k * d->value));
+    } else {
+      values.push_back(round_to(elem, *s->number() + static_cast<double>(k) * *d->number()));
+    }
   }
-  cx.set_tensor(0, elem, Shape{Dim::unknown()});
+  cx.set_value_facts(0, values);
 }
 
 void nonzero_rule(InferContext& cx) {

@@ -12,41 +12,6 @@
 
 namespace onnxkit::infer::detail {
 
-namespace {
-
-float half_to_float(std::uint16_t h) {
-  const std::uint32_t sign = (h & 0x8000U) << 16;
-  std::uint32_t exp = (h >> 10) & 0x1fU;
-  std::uint32_t mant = h & 0x3ffU;
-  std::uint32_t bits = 0;
-  if (exp == 0 && mant == 0) {
-    bits = sign;
-  } else if (exp == 0) {  // subnormal: normalise
-    exp = 127 - 15 + 1;
-    while ((mant & 0x400U) == 0) {
-      mant <<= 1;
-      --exp;
-    }
-    bits = sign | (exp << 23) | ((mant & 0x3ffU) << 13);
-  } else if (exp == 0x1f) {
-    bits = sign | 0x7f800000U | (mant << 13);
-  } else {
-    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
-  }
-  float f = 0;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-float bfloat16_to_float(std::uint16_t b) {
-  const std::uint32_t bits = static_cast<std::uint32_t>(b) << 16;
-  float f = 0;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-}  // namespace
-
 /// The float contents of input `i` when it is a constant (an initializer or a
 /// Constant node's value) of float, float16 or bfloat16.
 std::optional<std::vector<float>> const_floats(const InferContext& cx, std::size_t i) {

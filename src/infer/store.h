@@ -34,11 +34,19 @@ class TensorSlots {
       if (keys_[i] == nullptr) return kNone;
     }
   }
-  /// Adds `t` with `slot`; `t` must not be present.
-  void insert(const ir::Tensor* t, std::uint32_t slot) {
+  /// The slot of `t`, or, when it has none, `slot` given to it (one probe
+  /// where find() and insert() would take two).
+  std::uint32_t find_or_insert(const ir::Tensor* t, std::uint32_t slot) {
     if (2 * (size_ + 1) > keys_.size()) rehash(keys_.empty() ? 16 : keys_.size() * 2);
-    place(t, slot);
+    const std::size_t mask = keys_.size() - 1;
+    std::size_t i = hash(t) & mask;
+    for (; keys_[i] != nullptr; i = (i + 1) & mask) {
+      if (keys_[i] == t) return slots_[i];
+    }
+    keys_[i] = t;
+    slots_[i] = slot;
     ++size_;
+    return slot;
   }
 
  private:

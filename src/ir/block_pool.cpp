@@ -22,7 +22,7 @@ namespace onnxkit::ir::detail {
 namespace {
 
 #if !defined(ONNXKIT_POOL_OFF)
-constexpr std::size_t kKinds = 2;
+constexpr std::size_t kKinds = 3;
 constexpr std::size_t kFirstChunk = std::size_t{64} << 10;
 constexpr std::size_t kHugeChunk = std::size_t{2} << 20;
 
@@ -80,8 +80,8 @@ char* huge_chunk() {
 #if defined(__linux__)
   // Map twice the size and keep the 2 MiB-aligned middle, so that the kernel
   // can back it with one huge page.
-  void* raw = mmap(nullptr, 2 * kHugeChunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
+  void* raw =
+      mmap(nullptr, 2 * kHugeChunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) throw std::bad_alloc();
   const auto start = reinterpret_cast<std::uintptr_t>(raw);
   const std::uintptr_t aligned = (start + kHugeChunk - 1) & ~(std::uintptr_t{kHugeChunk} - 1);
@@ -134,7 +134,8 @@ void* pool_allocate(std::size_t kind, std::size_t size) {
 #else
   Local& l = t_local[kind];
   if (l.free == nullptr) {
-    if (l.block == 0) l.block = std::max<std::size_t>((size + 15) & ~std::size_t{15}, sizeof(FreeBlock));
+    if (l.block == 0)
+      l.block = std::max<std::size_t>((size + 15) & ~std::size_t{15}, sizeof(FreeBlock));
     if (static_cast<std::size_t>(l.end - l.bump) < l.block) {
       refill(kind, l);
     }

@@ -1,7 +1,8 @@
 #pragma once
-// Fixed-size blocks for the IR's most numerous objects (Node, Tensor): a
-// graph of 300k nodes makes some 650k of them. Blocks come from big chunks,
-// so objects made together sit together, and a free is a push on a list.
+// Fixed-size blocks for the IR's most numerous objects (Node, Tensor, and
+// the ValueInfo that inference gives each typed value): a graph of 300k
+// nodes makes some 650k nodes and tensors, and `infer` 300k ValueInfos. Blocks come from big
+// chunks, so objects made together sit together, and a free is a push on a list.
 //
 // - Each thread has its own free list and chunk (no locks on the fast path).
 //   A block freed by another thread joins that thread's list: blocks are
@@ -25,5 +26,6 @@ void pool_deallocate(std::size_t kind, void* p) noexcept;
 /// kinds
 inline constexpr std::size_t kNodePool = 0;
 inline constexpr std::size_t kTensorPool = 1;
+inline constexpr std::size_t kValueInfoPool = 2;
 
 }  // namespace onnxkit::ir::detail

@@ -11,6 +11,14 @@ void* Tensor::operator new(std::size_t size) {
 
 void Tensor::operator delete(void* p) noexcept { detail::pool_deallocate(detail::kTensorPool, p); }
 
+void* ValueInfo::operator new(std::size_t size) {
+  return detail::pool_allocate(detail::kValueInfoPool, size);
+}
+
+void ValueInfo::operator delete(void* p) noexcept {
+  detail::pool_deallocate(detail::kValueInfoPool, p);
+}
+
 Tensor::~Tensor() { reset_payload(); }
 
 void Tensor::reset_payload(void* payload, bool sparse) noexcept {
@@ -32,7 +40,9 @@ void Tensor::set_name(std::string name) {
 }
 
 ValueInfo& Tensor::info() {
-  if (!info_) info_ = std::make_unique<ValueInfo>();
+  // Default- rather than value-initialized: every member has its own
+  // initializer, so zeroing the 400 bytes first would be wasted.
+  if (!info_) info_.reset(new ValueInfo);
   return *info_;
 }
 

@@ -55,6 +55,27 @@ main (float[N,3,32,32] X, float[16,3,3,3] W) => (float[N,16,8,8] Y) {
   EXPECT_EQ(type_of(m, "C"), "float[N,16,16,16]");
 }
 
+TEST(Infer, BroadcastSharesACoveringSideAndComputesTheRest) {
+  ir::Model m = text::parse_model(R"(<ir_version: 8, opset_import: ["" : 13]>
+main (float[1] A, float[5] B, float[N,1] C, float[3] D, float[2,1,4] E, float[3,1] F,
+      float[N] G, float[M] H, float[N,3] I, float[1,3] J) => (float[5] Y) {
+  Y = Add (A, B)
+  Y2 = Mul (C, D)
+  Y3 = Sub (E, F)
+  Y4 = Add (G, H)
+  Y5 = Add (J, I)
+  Y6 = Add (I, I)
+})");
+  EXPECT_TRUE(infer::infer_shapes(m).issues.empty());
+  EXPECT_EQ(type_of(m, "Y2"), "float[N,3]");
+  EXPECT_EQ(type_of(m, "Y3"), "float[2,3,4]");
+  const std::string y4 = type_of(m, "Y4");  // N against M: unknown
+  EXPECT_EQ(y4.find('N'), std::string::npos) << y4;
+  EXPECT_EQ(type_of(m, "Y5"), "float[N,3]");  // the second input covers the first
+  EXPECT_EQ(type_of(m, "Y6"), "float[N,3]");
+  EXPECT_EQ(type_of(m, "Y"), "float[5]");
+}
+
 TEST(Infer, BroadcastMismatchIsAnIssue) {
   ir::Model m = text::parse_model(R"(<ir_version: 8, opset_import: ["" : 13]>
 main (float[2,3] A, float[4] B) => (float[2,3] Y) { [add] Y = Add (A, B) })");

@@ -5,11 +5,16 @@
 ///   - symbolic dims kept and related: N stays N through broadcasting,
 ///     elementwise ops, Reshape/Concat/Transpose...; a dim no rule can name
 ///     gets a fresh name "unk__0", "unk__1", ... when written;
-///   - small-value propagation: the contents of small integer tensors
-///     (Shape → Gather → Unsqueeze → Concat → Reshape chains, Constant,
-///     initializers) are tracked, symbolic dims included, so that Reshape,
-///     Expand, ConstantOfShape, Slice, Tile... get exact shapes;
-///   - If/Loop/Scan bodies inferred with their outer scope;
+///   - small-value propagation: the contents of small tensors (integers and
+///     bools; float scalars and vectors as reals) are tracked through
+///     Shape → Gather → Unsqueeze → Concat → Reshape chains, Constant,
+///     initializers, Cast, arithmetic, Ceil/Floor, Max/Min, comparisons,
+///     symbolic dims included, so that Reshape, Expand, ConstantOfShape,
+///     Slice, Tile, Range... get exact shapes;
+///   - If/Loop/Scan bodies inferred with their outer scope; an If whose
+///     condition is known takes its branch's facts, a Loop whose trip count
+///     is known and whose condition stays true gives its scan outputs that
+///     length;
 ///   - custom ops through their schema's `inference` rule (an ONNX op name,
 ///     or "same_as_input_0" (type and shape of input 0)); without one, output
 ///     element types follow the schema's type constraints.
@@ -19,6 +24,7 @@
 /// schema when they are determined (a concrete type, or a type parameter
 /// bound by an input).
 
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -40,8 +46,10 @@ struct InferOptions {
   /// Schemas (and so rule ids) to use; null (the default) means
   /// schema::SchemaRegistry::onnx().
   const schema::SchemaRegistry* registry = nullptr;
-  /// Track the contents of small integer tensors (default true), as
-  /// infer_shapes(data_prop=True) does.
+  /// Track the contents of small tensors (default true), as
+  /// infer_shapes(data_prop=True) does: integers and bools (Shape → Gather →
+  /// Concat → Reshape), and float scalars and vectors (Range's expanded
+  /// body: Sub → Div → Ceil → Cast gives a Loop's trip count).
   bool data_propagation = true;
 };
 
@@ -58,27 +66,48 @@ struct InferIssue {
 struct ValueFacts {
   ir::Type type;
   /// For small integer tensors of rank 0 or 1: their elements, each a
-  /// number, a symbol (a dim taken from a shape) or unknown.
+  /// number, a symbol (a dim taken from a shape) or unknown. (Tracked float
+  /// elements exist only in the compact form, DimFact::kReal; here they are
+  /// unknown.)
   std::optional<Shape> values;
 };
 
 /// A dim as the analysis keeps it: a number, a symbol (an interned name, see
-/// Analysis::symbol()) or unknown. 16 bytes and no allocation, where a Dim
-/// holds two strings.
+/// Analysis::symbol()) or unknown; as a tracked element of a small tensor also
+/// a real (a float element, kept as a double). 16 bytes and no allocation,
+/// where a Dim holds two strings.
 struct DimFact {
   static constexpr std::uint32_t kNumber = 0;
   static constexpr std::uint32_t kUnknown = 1;
-  /// The number when `sym == kNumber`, else 0.
+  /// A tracked float element; its double's bits are in `value`.
+  static constexpr std::uint32_t kReal = 2;
+  /// The number when `sym == kNumber` (the bits of a double for kReal), else 0.
   std::int64_t value = 0;
-  /// kNumber, kUnknown, or kFirstSymbol + the symbol's index.
+  /// kNumber, kUnknown, kReal, or kFirstSymbol + the symbol's index.
   std::uint32_t sym = kUnknown;
-  static constexpr std::uint32_t kFirstSymbol = 2;
+  static constexpr std::uint32_t kFirstSymbol = 3;
 
   static DimFact of(std::int64_t v) noexcept { return DimFact{v, kNumber}; }
   static DimFact unknown() noexcept { return DimFact{}; }
+  /// A real element; NaN and the infinities are kept as unknown (no shape
+  /// follows from them).
+  static DimFact real(double v) noexcept {
+    if (!(v - v == 0.0)) return unknown();
+    if (v == 0.0) v = 0.0;  // -0.0 and 0.0 compare equal as facts
+    return DimFact{std::bit_cast<std::int64_t>(v), kReal};
+  }
   bool is_value() const noexcept { return sym == kNumber; }
   bool is_unknown() const noexcept { return sym == kUnknown; }
+  bool is_real() const noexcept { return sym == kReal; }
   bool is_symbol() const noexcept { return sym >= kFirstSymbol; }
+  /// The real of a kReal fact.
+  double real_value() const noexcept { return std::bit_cast<double>(value); }
+  /// A number or a real as a double; nullopt for symbols and unknowns.
+  std::optional<double> number() const noexcept {
+    if (is_value()) return static_cast<double>(value);
+    if (is_real()) return real_value();
+    return std::nullopt;
+  }
   bool operator==(const DimFact&) const = default;
 };
 

@@ -23,6 +23,11 @@ struct ValueInfo {
   std::string doc_string;
   std::vector<StringEntry> metadata_props;
   WireExtras extras;
+
+  /// Made one per typed value (`infer` types every value of a big graph):
+  /// from a pool of fixed-size blocks, like Tensor, rather than malloc.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p) noexcept;
 };
 
 class Tensor {

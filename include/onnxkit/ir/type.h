@@ -38,7 +38,9 @@ struct Type {
   WireExtras extras;        ///< of TypeProto
   WireExtras inner_extras;  ///< of the oneof member (TypeProto.Tensor, .Sequence, ...)
 
-  Type() = default;
+  // User-provided, so that value-initialization (optional::emplace(), Type())
+  // runs the member initializers without zeroing the 296 bytes first.
+  Type() noexcept {}
   Type(const Type& other);
   Type& operator=(const Type& other);
   Type(Type&&) noexcept = default;
