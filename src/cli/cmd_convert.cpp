@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/huge_page_heap.h"
 #include "cli/model_files.h"
 #include "onnxkit/proto/transcode.h"
 
@@ -18,7 +19,8 @@ constexpr std::array kOptions{
     OptionSpec{"size-threshold", 0, "BYTES",
                "Smallest tensor moved to --external-data (default 1024)"},
     OptionSpec{"inline-external-data", 0, "", "Write every tensor inline"},
-    OptionSpec{"via-ir", 0, "", "Binary to binary through the in-memory model (same result, slower)"},
+    OptionSpec{"via-ir", 0, "",
+               "Binary to binary through the in-memory model (same result, slower)"},
 };
 
 proto::WriteOptions write_options(const ParsedArgs& args, const std::filesystem::path& out) {
@@ -27,8 +29,9 @@ proto::WriteOptions write_options(const ParsedArgs& args, const std::filesystem:
   const auto threshold = args.value("size-threshold");
   const bool inline_all = args.has("inline-external-data");
   if (has_text_extension(out) && (external || threshold || inline_all)) {
-    throw UsageError("--external-data, --size-threshold and --inline-external-data apply to "
-                     "binary output only; the text syntax always holds every weight");
+    throw UsageError(
+        "--external-data, --size-threshold and --inline-external-data apply to "
+        "binary output only; the text syntax always holds every weight");
   }
   if (external && inline_all) {
     throw UsageError("--external-data and --inline-external-data exclude each other");
@@ -53,7 +56,7 @@ int run(const ParsedArgs& args) {
   const std::filesystem::path out = args.positionals[1];
   const proto::WriteOptions options = write_options(args, out);  // usage errors before any work
   if (!args.has("via-ir") && !has_text_extension(out)) {
-    require_model_file(in);
+    use_huge_pages_for_model(require_model_file(in));
     if (detect_model_format(in) == ModelFormat::kBinary) {
       // Binary to binary: streamed on the wire bytes, never building the IR.
       proto::transcode_model_file(in, out, options);

@@ -41,7 +41,10 @@ int run(const ParsedArgs& args) {
   if (edits.empty()) {
     throw UsageError("no edits given; see 'onnxkit help edit' for --bypass, --extract, ...");
   }
-  load_custom_ops(args);  // the same command line as run and check: a bad library fails here
+  // The same command line as run and check: a bad library fails here. Without
+  // --custom-ops there is nothing to check, and edits need no schemas (parsing
+  // the ONNX ones would cost 1 MiB).
+  if (args.has(kCustomOpsOption.name)) load_custom_ops(args);
   auto model = std::make_shared<ir::Model>(load_model(args.positionals[0]));
   const edit::Notes notes = edit::apply_edits(*model, edits);
   save_model(*model, args.positionals[1]);

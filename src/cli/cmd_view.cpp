@@ -37,7 +37,7 @@ int run(const ParsedArgs& args) {
     options.save_dir = args.has("save-dir") ? std::filesystem::path(*args.value("save-dir"))
                                             : std::filesystem::absolute(input).parent_path();
     options.registry = &registry;
-    return serve_model(input, options);
+    return serve_model_from_module(input, options);
   }
   if (args.has("port") || args.has("save-dir"))
     throw UsageError("--port and --save-dir need --serve");

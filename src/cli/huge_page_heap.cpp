@@ -1,5 +1,6 @@
 #include "cli/huge_page_heap.h"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -25,6 +26,8 @@
 namespace onnxkit::cli {
 
 void use_huge_pages_for_heap() noexcept {
+  static std::atomic<bool> done{false};
+  if (done.exchange(true)) return;
 #if defined(ONNXKIT_HUGE_PAGE_HEAP)
   constexpr int kReserve = 1 << 30;           // address space taken per heap growth
   constexpr int kMmapThreshold = 32 << 20;    // glibc's maximum
@@ -61,6 +64,10 @@ void use_huge_pages_for_heap() noexcept {
     madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE);
   }
 #endif
+}
+
+void use_huge_pages_for_model(unsigned long long model_bytes) noexcept {
+  if (model_bytes >= kHugePageHeapModelBytes) use_huge_pages_for_heap();
 }
 
 }  // namespace onnxkit::cli

@@ -12,8 +12,18 @@ namespace onnxkit::cli {
 /// only used as it is touched) and keeps freed heap memory in the process
 /// rather than handing it back (fine for a command that ends soon).
 /// Nothing happens off Linux/glibc, under a sanitizer (which replaces
-/// malloc), or when the environment sets ONNXKIT_SMALL_PAGES=1. Call it first
-/// thing in main(), before other threads start.
+/// malloc), or when the environment sets ONNXKIT_SMALL_PAGES=1. Only the
+/// first call does anything; call it from the main thread before the big
+/// allocations (other threads may allocate meanwhile: mallopt locks).
 void use_huge_pages_for_heap() noexcept;
+
+/// Model files at least this big get the huge-page heap (about 55k nodes of
+/// bench/gen_graph.py's graph). Below it the heap is a few MiB, page faults
+/// cost little, and 2 MiB pages only round the resident memory up: at 10k
+/// nodes they cost 2.5 MiB of a 21 MiB peak.
+inline constexpr unsigned long long kHugePageHeapModelBytes = 4ull << 20;
+
+/// use_huge_pages_for_heap() when a model of model_bytes is about to be read.
+void use_huge_pages_for_model(unsigned long long model_bytes) noexcept;
 
 }  // namespace onnxkit::cli

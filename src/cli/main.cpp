@@ -13,7 +13,6 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/huge_page_heap.h"
 #include "onnxkit/core/error.h"
 #include "onnxkit/version.h"
 
@@ -173,7 +172,7 @@ int main_entry(int argc, char** argv) {
 }  // namespace onnxkit::cli
 
 int main(int argc, char** argv) {
-  onnxkit::cli::use_huge_pages_for_heap();
+  // The huge-page heap starts in load_model, once the model's size says it pays.
   const int status = onnxkit::cli::main_entry(argc, argv);
   // Nothing is left to do but free memory: flush the streams and exit without
   // running destructors (of objects given to keep_until_exit, and of statics

@@ -12,6 +12,7 @@
 #include <string>
 #include <system_error>
 
+#include "cli/huge_page_heap.h"
 #include "onnxkit/core/error.h"
 #include "onnxkit/core/mapped_file.h"
 #include "onnxkit/proto/reader.h"
@@ -46,13 +47,15 @@ std::string errno_text(int err) { return std::strerror(err); }
 
 }  // namespace
 
-void require_model_file(const fs::path& path) {
+/// Fails unless path is a non-empty file; returns its size.
+std::uintmax_t require_model_file(const fs::path& path) {
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
   if (ec || !fs::exists(st)) fail(path.string(), "no such file");
   if (fs::is_directory(st)) fail(path.string(), "is a folder, not a model file");
   const auto size = fs::file_size(path, ec);
   if (!ec && size == 0) fail(path.string(), "file is empty, not an ONNX model");
+  return ec ? 0 : size;
 }
 
 bool has_text_extension(const fs::path& path) {
@@ -71,7 +74,7 @@ ModelFormat detect_model_format(const fs::path& path) {
 }
 
 ir::Model load_model(const fs::path& path, const proto::ReadOptions& options) {
-  require_model_file(path);
+  use_huge_pages_for_model(require_model_file(path));
   ir::Model model;
   if (detect_model_format(path) == ModelFormat::kText) {
     const auto file = MappedFile::open(path);

@@ -2,6 +2,7 @@
 // Reading and writing model files for the CLI: binary .onnx or the ONNX text
 // syntax, chosen by extension and, for input, by looking at the content.
 
+#include <cstdint>
 #include <filesystem>
 #include <string_view>
 
@@ -17,8 +18,8 @@ enum class ModelFormat : std::uint8_t { kBinary, kText };
 bool has_text_extension(const std::filesystem::path& path);
 
 /// Refuses, with an Error naming the path, a missing file, a folder and an
-/// empty file.
-void require_model_file(const std::filesystem::path& path);
+/// empty file. Returns the file's size (0 when it cannot be told).
+std::uintmax_t require_model_file(const std::filesystem::path& path);
 
 /// The format of an existing file: text by extension; otherwise text when its
 /// first bytes are printable and start like the text syntax, else binary.

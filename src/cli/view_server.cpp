@@ -233,3 +233,9 @@ int serve_model(const std::filesystem::path& model_path, const ServeOptions& opt
 }
 
 }  // namespace onnxkit::cli
+
+// The entry point `onnxkit view --serve` looks up after dlopen (view_server_loader.cpp).
+extern "C" __attribute__((visibility("default"))) int onnxkit_serve_model(
+    const std::filesystem::path* model_path, const onnxkit::cli::ServeOptions* options) {
+  return onnxkit::cli::serve_model(*model_path, *options);
+}

@@ -17,6 +17,14 @@ struct ServeOptions {
 /// Loads `model_path`, prints the URL and serves until the process is
 /// stopped. Requests whose Host or Origin header names another site are
 /// refused (403), so a web page elsewhere cannot drive the editor.
+/// Lives in the module libonnxkit_serve.so (with cpp-httplib, OpenSSL and
+/// brotli, which cost every other command 5 MiB of memory when the program
+/// linked them): the program calls it through serve_model_from_module().
 int serve_model(const std::filesystem::path& model_path, const ServeOptions& options);
+
+/// dlopens libonnxkit_serve.so (next to the program, or in
+/// ../lib/onnxkit/ from it once installed) and runs serve_model() there.
+/// Throws Error when the module cannot be loaded.
+int serve_model_from_module(const std::filesystem::path& model_path, const ServeOptions& options);
 
 }  // namespace onnxkit::cli

@@ -74,6 +74,27 @@ def test_view_errors_are_located(tmp_path):
     assert p.returncode == 2 and "--serve" in p.stderr
 
 
+def test_program_leaves_the_http_server_to_its_module():
+    # cpp-httplib with OpenSSL and brotli cost every command 5 MiB of memory:
+    # only `view --serve` loads them, from libonnxkit_serve.so.
+    readelf = "/usr/bin/readelf"
+    if not os.access(readelf, os.X_OK):
+        pytest.skip("readelf not installed")
+    needed = subprocess.run([readelf, "-d", BIN], capture_output=True, text=True, check=True).stdout
+    for lib in ("libcpp-httplib", "libssl", "libcrypto", "libbrotli"):
+        assert lib not in needed
+
+
+def test_serve_without_its_module_fails_clearly(foo, tmp_path):
+    lonely = tmp_path / "bin" / "onnxkit"
+    lonely.parent.mkdir()
+    lonely.write_bytes(open(BIN, "rb").read())
+    lonely.chmod(0o755)
+    p = subprocess.run([lonely, "view", foo, "--serve"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1
+    assert "cannot load the server module libonnxkit_serve.so" in p.stderr
+
+
 def test_diff_summary_and_exit_code(foo, tmp_path):
     bypassed = tmp_path / "bypassed.onnx"
     onnxkit("edit", foo, bypassed, "--bypass", "op=devtech::FooOp")
