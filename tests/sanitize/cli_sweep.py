@@ -13,7 +13,8 @@ Usage: cli_sweep.py [--onnxkit BIN] [--jobs N] [--conformance] [--corrupt] [--ru
                with subgraphs, sequences and weights) and their text syntax,
                truncated, bit-flipped, overwritten and spliced (--variants each);
                the commands above plus inspect, print, check --json, convert to
-               the text syntax and back, and `run --input NAME=random`.
+               the text syntax and back, edit, view --html, diff (against its
+               convert output) and `run --input NAME=random`.
 (neither: both.)
 
 A finding is a run that a sanitizer reported on, that died of a signal, that
@@ -90,7 +91,11 @@ def commands(bin_, model, work, full, run_inputs=None, compare_to=None):
             [bin_, "convert", model, os.path.join(work, "c.onnx")]]
     if full:
         cmds += [[bin_, "inspect", model], [bin_, "print", model], [bin_, "check", "--json", model],
-                 [bin_, "convert", model, txt], [bin_, "convert", txt, os.path.join(work, "b.onnx")]]
+                 [bin_, "convert", model, txt], [bin_, "convert", txt, os.path.join(work, "b.onnx")],
+                 [bin_, "edit", model, os.path.join(work, "e.onnx"), "--set-batch", "8", "--cleanup",
+                  "--toposort"],
+                 [bin_, "view", model, "--html", os.path.join(work, "v.html")],
+                 [bin_, "diff", model, os.path.join(work, "c.onnx"), "--html", os.path.join(work, "d.html")]]
     if run_inputs is not None:
         run = [bin_, "run", model]
         for name, src in run_inputs:
