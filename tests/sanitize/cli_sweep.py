@@ -2,7 +2,7 @@
 """Run the `onnxkit` CLI (built with ASan + UBSan) over many models, good and bad.
 
 Usage: cli_sweep.py [--onnxkit BIN] [--jobs N] [--conformance] [--corrupt] [--run]
-                    [-k SUBSTRING] [--limit N] [--variants N] [--keep DIR] [-v]
+                    [-k SUBSTRING] [--limit N] [--shard I/N] [--variants N] [--keep DIR] [-v]
 
 --conformance  every model under $ONNXKIT_SHARED/onnx-tests (or <repo>/../shared):
                inspect --json --shapes, check, infer, convert (binary to
@@ -209,6 +209,7 @@ def main():
     ap.add_argument("--run", action="store_true", help="also `run` the conformance models")
     ap.add_argument("-k", help="only models whose name contains this")
     ap.add_argument("--limit", type=int, help="at most this many models")
+    ap.add_argument("--shard", default="0/1", help="I/N: only every N-th model, from the I-th (default 0/1)")
     ap.add_argument("--variants", type=int, default=40, help="corrupted copies per seed (default 40)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the corruptions (default 0)")
     ap.add_argument("--timeout", type=int, default=120, help="seconds per command (default 120)")
@@ -232,6 +233,8 @@ def main():
         jobs += conformance_jobs(bin_, shared, args)
     if args.corrupt:
         jobs += corrupt_jobs(bin_, shared, args, corpus)
+    shard, shards = (int(x) for x in args.shard.split("/"))
+    jobs = jobs[shard::shards]
     if args.limit:
         jobs = jobs[:args.limit]
     print(f"cli_sweep: {len(jobs)} models, {args.jobs} at a time, binary {bin_}", flush=True)
