@@ -16,6 +16,19 @@
 #include "onnxkit/core/error.h"
 #include "onnxkit/version.h"
 
+// Under AddressSanitizer, LeakSanitizer checks at exit through atexit(), which
+// std::_Exit skips; main() asks for the check itself (see there).
+#if defined(__SANITIZE_ADDRESS__)
+#define ONNXKIT_LEAK_CHECK 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ONNXKIT_LEAK_CHECK 1
+#endif
+#endif
+#ifdef ONNXKIT_LEAK_CHECK
+#include <sanitizer/lsan_interface.h>
+#endif
+
 namespace onnxkit::cli {
 namespace {
 
@@ -181,5 +194,11 @@ int main(int argc, char** argv) {
   std::cout.flush();
   std::cerr.flush();
   std::fflush(nullptr);
+#ifdef ONNXKIT_LEAK_CHECK
+  // The end-of-process leak check, which _Exit would skip: exits with
+  // LeakSanitizer's status when memory leaked (objects still reachable from
+  // statics or keep_until_exit are not leaks).
+  __lsan_do_leak_check();
+#endif
   std::_Exit(status);
 }
