@@ -148,7 +148,8 @@ int main(int argc, char** argv) {
     std::printf(
         "{\"engine\": \"onnxkit%s\", \"batch\": %lld, \"threads\": %d, \"load_ms\": %.3f, "
         "\"create_ms\": %.3f, "
-        "\"median_ms\": %.3f, \"min_ms\": %.3f, \"p90_ms\": %.3f, \"cpu_ms_per_run\": %.3f, \"runs\": %d, \"peak_rss_kb\": "
+        "\"median_ms\": %.3f, \"min_ms\": %.3f, \"p90_ms\": %.3f, \"cpu_ms_per_run\": %.3f, "
+        "\"runs\": %d, \"peak_rss_kb\": "
         "%ld}\n",
         reference ? "-reference" : "", static_cast<long long>(batch), threads, load_ms, create_ms,
         at(0.5), times.front(), at(0.9), cpu_per_run, runs, usage.ru_maxrss);

@@ -35,19 +35,20 @@ void check_type(Context& cx, const ir::Type& type, const Where& location, bool r
         if (require_full) cx.error(location(), "the type has no element type");
       } else if (!data_type_known(static_cast<std::int32_t>(type.elem_type))) {
         cx.error(location(), "unknown element type " +
-                               std::to_string(static_cast<std::int32_t>(type.elem_type)));
+                                 std::to_string(static_cast<std::int32_t>(type.elem_type)));
       }
       if (!type.shape) {
         if (require_full) {
-          cx.error(location(), "the type has no shape (declare one: a scalar has an empty shape, an "
-                             "unknown dim is '?')");
+          cx.error(location(),
+                   "the type has no shape (declare one: a scalar has an empty shape, an "
+                   "unknown dim is '?')");
         }
       } else {
         for (std::size_t i = 0; i < type.shape->dims.size(); ++i) {
           const Dim& d = type.shape->dims[i];
           if (d.is_value() && d.value < 0) {
-            cx.error(location(), "dim " + std::to_string(i) + " is negative (" +
-                                   std::to_string(d.value) + ")");
+            cx.error(location(),
+                     "dim " + std::to_string(i) + " is negative (" + std::to_string(d.value) + ")");
           }
         }
       }
@@ -57,8 +58,8 @@ void check_type(Context& cx, const ir::Type& type, const Where& location, bool r
       if (!type.elem) {
         if (require_full) {
           cx.error(location(), std::string("the ") +
-                                 (type.kind == Kind::kSequence ? "sequence" : "optional") +
-                                 " type has no element type");
+                                   (type.kind == Kind::kSequence ? "sequence" : "optional") +
+                                   " type has no element type");
         }
         return;
       }
@@ -72,13 +73,13 @@ void check_type(Context& cx, const ir::Type& type, const Where& location, bool r
       }
       check_type(cx, *type.elem, location, false);
       return;
-    case Kind::kOpaque: return;
+    case Kind::kOpaque:
+      return;
   }
 }
 
 /// A graph input or output: named, and in the main graph fully typed.
-void check_declared(Context& cx, const ir::Tensor& t, const Where& location,
-                    bool require_type) {
+void check_declared(Context& cx, const ir::Tensor& t, const Where& location, bool require_type) {
   if (t.name().empty()) {
     cx.error(location(), "the value has no name");
     return;
@@ -86,8 +87,9 @@ void check_declared(Context& cx, const ir::Tensor& t, const Where& location,
   const auto& type = t.info().type;
   if (!type) {
     if (require_type) {
-      cx.error(location(), "the value has no type (inputs and outputs of the main graph must "
-                         "declare their type)");
+      cx.error(location(),
+               "the value has no type (inputs and outputs of the main graph must "
+               "declare their type)");
     }
     return;
   }
@@ -101,7 +103,7 @@ void check_initializer_type(Context& cx, const ir::Tensor& t, const Where& locat
   if (data == nullptr || !declared || declared->kind != ir::Type::Kind::kTensor) return;
   if (declared->elem_type != DataType::kUndefined && declared->elem_type != data->data_type) {
     cx.error(location(), "holds " + std::string(data_type_name(data->data_type)) +
-                           " data but is declared as " + ir::type_to_string(*declared));
+                             " data but is declared as " + ir::type_to_string(*declared));
     return;
   }
   if (const Shape* dims = declared->dims()) {
@@ -114,7 +116,7 @@ void check_initializer_type(Context& cx, const ir::Tensor& t, const Where& locat
       Shape actual;
       for (std::int64_t d : data->dims) actual.push_back(Dim::of(d));
       cx.error(location(), "holds data of shape [" + shape_to_string(actual) +
-                             "] but is declared as " + ir::type_to_string(*declared));
+                               "] but is declared as " + ir::type_to_string(*declared));
     }
   }
 }
@@ -247,7 +249,8 @@ void Context::check_graph(const ir::Graph& g, const GraphContext& gc) {
 
   const bool require_types = gc.is_main && !gc.in_function;
   {
-    std::size_t names = g.inputs().size() + g.initializers().size() + g.sparse_initializers().size();
+    std::size_t names =
+        g.inputs().size() + g.initializers().size() + g.sparse_initializers().size();
     for (const auto& n : g.nodes()) names += n->outputs().size();
     scope.names.reserve(names);
   }

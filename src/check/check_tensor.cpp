@@ -26,10 +26,14 @@ struct TypedField {
 
 std::optional<TypedField> typed_field(DataType t) {
   switch (t) {
-    case DataType::kFloat: return TypedField{"float_data", 1};
-    case DataType::kComplex64: return TypedField{"float_data", 2};
-    case DataType::kDouble: return TypedField{"double_data", 1};
-    case DataType::kComplex128: return TypedField{"double_data", 2};
+    case DataType::kFloat:
+      return TypedField{"float_data", 1};
+    case DataType::kComplex64:
+      return TypedField{"float_data", 2};
+    case DataType::kDouble:
+      return TypedField{"double_data", 1};
+    case DataType::kComplex128:
+      return TypedField{"double_data", 2};
     case DataType::kInt32:
     case DataType::kInt16:
     case DataType::kInt8:
@@ -37,7 +41,8 @@ std::optional<TypedField> typed_field(DataType t) {
     case DataType::kUint8:
     case DataType::kBool:
     case DataType::kFloat16:
-    case DataType::kBfloat16: return TypedField{"int32_data", 1};
+    case DataType::kBfloat16:
+      return TypedField{"int32_data", 1};
     case DataType::kFloat8E4M3FN:
     case DataType::kFloat8E4M3FNUZ:
     case DataType::kFloat8E5M2:
@@ -47,12 +52,17 @@ std::optional<TypedField> typed_field(DataType t) {
     case DataType::kInt4:
     case DataType::kFloat4E2M1:
     case DataType::kUint2:
-    case DataType::kInt2: return TypedField{"int32_data", 0};
-    case DataType::kInt64: return TypedField{"int64_data", 1};
+    case DataType::kInt2:
+      return TypedField{"int32_data", 0};
+    case DataType::kInt64:
+      return TypedField{"int64_data", 1};
     case DataType::kUint32:
-    case DataType::kUint64: return TypedField{"uint64_data", 1};
-    case DataType::kString: return TypedField{"string_data", 1};
-    case DataType::kUndefined: break;
+    case DataType::kUint64:
+      return TypedField{"uint64_data", 1};
+    case DataType::kString:
+      return TypedField{"string_data", 1};
+    case DataType::kUndefined:
+      break;
   }
   return std::nullopt;
 }
@@ -103,7 +113,7 @@ void Context::check_tensor_data(const ir::TensorData& d, const Where& location) 
   if (d.is_external()) {
     if (used != 0) {
       error(location(), tensor_label(d) + " is stored externally but also holds " +
-                          used_field->name + " (an external tensor has no data field)");
+                            used_field->name + " (an external tensor has no data field)");
     }
     ir::ExternalDataRef ref;
     try {
@@ -135,9 +145,9 @@ void Context::check_tensor_data(const ir::TensorData& d, const Where& location) 
     std::error_code ec;
     const fs::file_status st = fs::status(file, ec);
     if (ec || !fs::exists(st)) {
-      error(location() + " › external data",
-            "file '" + ref.location + "' does not exist next to the model (looked for " +
-                file.string() + ")");
+      error(location() + " › external data", "file '" + ref.location +
+                                                 "' does not exist next to the model (looked for " +
+                                                 file.string() + ")");
       return;
     }
     if (!fs::is_regular_file(st)) {
@@ -162,10 +172,10 @@ void Context::check_tensor_data(const ir::TensorData& d, const Where& location) 
     if (!ec) {
       const std::uint64_t length = ref.length ? *ref.length : (needed ? *needed : 0);
       if (ref.offset > size || length > size - ref.offset) {
-        error(location() + " › external data",
-              "offset " + std::to_string(ref.offset) + " + length " + std::to_string(length) +
-                  " runs past the end of '" + ref.location + "' (" + std::to_string(size) +
-                  " bytes)");
+        error(location() + " › external data", "offset " + std::to_string(ref.offset) +
+                                                   " + length " + std::to_string(length) +
+                                                   " runs past the end of '" + ref.location +
+                                                   "' (" + std::to_string(size) + " bytes)");
       }
     }
     return;
@@ -180,8 +190,9 @@ void Context::check_tensor_data(const ir::TensorData& d, const Where& location) 
     return;
   }
   if (used != 1) {
-    error(location(), tensor_label(d) + (used == 0 ? " holds no data" : " holds data in more than one field") +
-                        " (a tensor with elements needs exactly one data field)");
+    error(location(), tensor_label(d) +
+                          (used == 0 ? " holds no data" : " holds data in more than one field") +
+                          " (a tensor with elements needs exactly one data field)");
     return;
   }
   if (d.has_raw_data && !d.raw_data.empty()) {
@@ -192,8 +203,8 @@ void Context::check_tensor_data(const ir::TensorData& d, const Where& location) 
     const auto needed = d.byte_size();
     if (needed && *needed != d.raw_data.size()) {
       error(location(), tensor_label(d) + " holds " + std::to_string(d.raw_data.size()) +
-                          " bytes of raw_data; " + std::string(data_type_name(d.data_type)) +
-                          " data of these dims take " + std::to_string(*needed));
+                            " bytes of raw_data; " + std::string(data_type_name(d.data_type)) +
+                            " data of these dims take " + std::to_string(*needed));
     }
     return;
   }
@@ -201,13 +212,14 @@ void Context::check_tensor_data(const ir::TensorData& d, const Where& location) 
   if (!expected) return;
   if (std::string_view(expected->name) != used_field->name) {
     error(location(), tensor_label(d) + ": values of type " +
-                        std::string(data_type_name(d.data_type)) + " belong in " + expected->name +
-                        ", not " + used_field->name);
+                          std::string(data_type_name(d.data_type)) + " belong in " +
+                          expected->name + ", not " + used_field->name);
     return;
   }
   if (expected->per_element != 0 && used_field->size != n * expected->per_element) {
-    error(location(), tensor_label(d) + " holds " + std::to_string(used_field->size) + " values in " +
-                        used_field->name + "; its dims need " + std::to_string(n * expected->per_element));
+    error(location(), tensor_label(d) + " holds " + std::to_string(used_field->size) +
+                          " values in " + used_field->name + "; its dims need " +
+                          std::to_string(n * expected->per_element));
   }
 }
 
@@ -230,8 +242,8 @@ void Context::check_sparse_data(const ir::SparseTensorData& s, const Where& loca
   const std::int64_t nnz = s.values.dims[0];
   const auto& idims = s.indices.dims;
   const bool rank1 = idims.size() == 1 && idims[0] == nnz;
-  const bool rank2 = idims.size() == 2 && idims[0] == nnz &&
-                     idims[1] == static_cast<std::int64_t>(s.dims.size());
+  const bool rank2 =
+      idims.size() == 2 && idims[0] == nnz && idims[1] == static_cast<std::int64_t>(s.dims.size());
   if (!rank1 && !rank2) {
     error(location(), "the indices of a sparse tensor must have shape [NNZ] or [NNZ, rank]");
   }

@@ -7,14 +7,15 @@ namespace onnxkit::cli {
 namespace {
 
 const OptionSpec* find_long(std::span<const OptionSpec> specs, std::string_view name) {
-  auto it = std::find_if(specs.begin(), specs.end(),
-                         [&](const OptionSpec& s) { return s.name == name; });
+  auto it =
+      std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.name == name; });
   return it == specs.end() ? nullptr : &*it;
 }
 
 const OptionSpec* find_short(std::span<const OptionSpec> specs, char name) {
-  auto it = std::find_if(specs.begin(), specs.end(),
-                         [&](const OptionSpec& s) { return s.short_name != 0 && s.short_name == name; });
+  auto it = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) {
+    return s.short_name != 0 && s.short_name == name;
+  });
   return it == specs.end() ? nullptr : &*it;
 }
 
@@ -25,7 +26,8 @@ std::string hint(std::string_view command) {
 }  // namespace
 
 bool ParsedArgs::has(std::string_view name) const {
-  return std::any_of(options.begin(), options.end(), [&](const auto& o) { return o.first == name; });
+  return std::any_of(options.begin(), options.end(),
+                     [&](const auto& o) { return o.first == name; });
 }
 
 std::optional<std::string> ParsedArgs::value(std::string_view name) const {

@@ -27,9 +27,12 @@ namespace fs = std::filesystem;
 using runtime::Value;
 
 constexpr std::array kOptions{
-    OptionSpec{"input", 'i', "NAME=FILE", "Input NAME from a .npy or TensorProto .pb file, or 'random'", true},
-    OptionSpec{"dim", 0, "NAME=VALUE", "Value of a symbolic dim for random inputs (default 1)", true},
-    OptionSpec{"output-dir", 'o', "DIR", "Write each output to DIR/NAME.npy (a sequence or optional: NAME.pb)"},
+    OptionSpec{"input", 'i', "NAME=FILE",
+               "Input NAME from a .npy or TensorProto .pb file, or 'random'", true},
+    OptionSpec{"dim", 0, "NAME=VALUE", "Value of a symbolic dim for random inputs (default 1)",
+               true},
+    OptionSpec{"output-dir", 'o', "DIR",
+               "Write each output to DIR/NAME.npy (a sequence or optional: NAME.pb)"},
     OptionSpec{"compare-to", 0, "DIR", "Compare outputs with DIR/NAME.npy or DIR/output_J.pb"},
     OptionSpec{"rtol", 0, "R", "Relative tolerance of --compare-to (default 1e-3)"},
     OptionSpec{"atol", 0, "A", "Absolute tolerance of --compare-to (default 1e-5)"},
@@ -61,25 +64,40 @@ double element(const Value& v, std::size_t i) {
   using runtime::reference::BFloat16;
   using runtime::reference::Float16;
   switch (v.dtype()) {
-    case DataType::kFloat: return v.span<float>()[i];
-    case DataType::kDouble: return v.span<double>()[i];
-    case DataType::kFloat16: return static_cast<float>(v.span<Float16>()[i]);
-    case DataType::kBfloat16: return static_cast<float>(v.span<BFloat16>()[i]);
-    case DataType::kBool: return v.span<bool>()[i] ? 1 : 0;
-    case DataType::kInt8: return v.span<std::int8_t>()[i];
-    case DataType::kInt16: return v.span<std::int16_t>()[i];
-    case DataType::kInt32: return v.span<std::int32_t>()[i];
-    case DataType::kInt64: return static_cast<double>(v.span<std::int64_t>()[i]);
-    case DataType::kUint8: return v.span<std::uint8_t>()[i];
-    case DataType::kUint16: return v.span<std::uint16_t>()[i];
-    case DataType::kUint32: return v.span<std::uint32_t>()[i];
-    case DataType::kUint64: return static_cast<double>(v.span<std::uint64_t>()[i]);
-    default: fail("", "cannot compare elements of " + v.describe());
+    case DataType::kFloat:
+      return v.span<float>()[i];
+    case DataType::kDouble:
+      return v.span<double>()[i];
+    case DataType::kFloat16:
+      return static_cast<float>(v.span<Float16>()[i]);
+    case DataType::kBfloat16:
+      return static_cast<float>(v.span<BFloat16>()[i]);
+    case DataType::kBool:
+      return v.span<bool>()[i] ? 1 : 0;
+    case DataType::kInt8:
+      return v.span<std::int8_t>()[i];
+    case DataType::kInt16:
+      return v.span<std::int16_t>()[i];
+    case DataType::kInt32:
+      return v.span<std::int32_t>()[i];
+    case DataType::kInt64:
+      return static_cast<double>(v.span<std::int64_t>()[i]);
+    case DataType::kUint8:
+      return v.span<std::uint8_t>()[i];
+    case DataType::kUint16:
+      return v.span<std::uint16_t>()[i];
+    case DataType::kUint32:
+      return v.span<std::uint32_t>()[i];
+    case DataType::kUint64:
+      return static_cast<double>(v.span<std::uint64_t>()[i]);
+    default:
+      fail("", "cannot compare elements of " + v.describe());
   }
 }
 
 /// Prints the worst error of `got` against `want`; returns true when within tolerance.
-bool compare(const std::string& name, const Value& got, const Value& want, double rtol, double atol) {
+bool compare(const std::string& name, const Value& got, const Value& want, double rtol,
+             double atol) {
   std::cout << name << ": ";
   if (got.dims() != want.dims()) {
     std::cout << "shape " << runtime::dims_to_string(got.dims()) << " != expected "
@@ -102,21 +120,27 @@ bool compare(const std::string& name, const Value& got, const Value& want, doubl
     if (err > atol + rtol * std::abs(b)) ++bad;
   }
   std::cout << "max abs error " << max_abs << ", max rel error " << max_rel;
-  if (got.dtype() != want.dtype()) std::cout << " (" << data_type_name(got.dtype()) << " vs " << data_type_name(want.dtype()) << ")";
+  if (got.dtype() != want.dtype())
+    std::cout << " (" << data_type_name(got.dtype()) << " vs " << data_type_name(want.dtype())
+              << ")";
   std::cout << (bad ? "  MISMATCH (" + std::to_string(bad) + " elements)\n" : "  ok\n");
   return bad == 0;
 }
 
 /// compare() through sequences and optionals: "name[i]" per item.
-bool compare_value(const std::string& name, const Value& got, const Value& want, double rtol, double atol) {
+bool compare_value(const std::string& name, const Value& got, const Value& want, double rtol,
+                   double atol) {
   if (got.is_tensor() && want.is_tensor()) return compare(name, got, want, rtol, atol);
   if (got.kind() != want.kind() || got.items().size() != want.items().size()) {
-    std::cout << name << ": " << got.describe() << " != expected " << want.describe() << "  MISMATCH\n";
+    std::cout << name << ": " << got.describe() << " != expected " << want.describe()
+              << "  MISMATCH\n";
     return false;
   }
   bool ok = true;
   for (std::size_t i = 0; i < got.items().size(); ++i) {
-    ok = compare_value(name + "[" + std::to_string(i) + "]", got.items()[i], want.items()[i], rtol, atol) && ok;
+    ok = compare_value(name + "[" + std::to_string(i) + "]", got.items()[i], want.items()[i], rtol,
+                       atol) &&
+         ok;
   }
   if (got.items().empty()) std::cout << name << ": " << got.describe() << "  ok\n";
   return ok;
@@ -127,7 +151,8 @@ int run(const ParsedArgs& args) {
   const ir::Model model = load_model(model_path);
   runtime::SessionOptions options;
   load_custom_ops(args).configure(options);
-  if (auto t = args.value("threads")) options.threads = static_cast<int>(parse_uint64(*t, "--threads"));
+  if (auto t = args.value("threads"))
+    options.threads = static_cast<int>(parse_uint64(*t, "--threads"));
   if (auto o = args.value("optimize")) {
     options.optimization_level = static_cast<int>(parse_uint64(*o, "--optimize"));
     if (options.optimization_level > passes::kOptimizeMax) {
@@ -143,12 +168,13 @@ int run(const ParsedArgs& args) {
     const auto eq = value.find('=');
     if (opt == "dim") {
       if (eq == std::string::npos) throw UsageError("--dim takes NAME=VALUE, got '" + value + "'");
-      dims[value.substr(0, eq)] = static_cast<std::int64_t>(parse_uint64(value.substr(eq + 1), "--dim"));
+      dims[value.substr(0, eq)] =
+          static_cast<std::int64_t>(parse_uint64(value.substr(eq + 1), "--dim"));
     } else if (opt == "input") {
       if (eq == std::string::npos) {
         if (session.inputs().size() != 1) {
-          throw UsageError("--input takes NAME=FILE when the model has " + std::to_string(session.inputs().size()) +
-                           " inputs");
+          throw UsageError("--input takes NAME=FILE when the model has " +
+                           std::to_string(session.inputs().size()) + " inputs");
         }
         specs.emplace_back(session.inputs()[0].name, value);
       } else {
@@ -168,13 +194,16 @@ int run(const ParsedArgs& args) {
       for (const auto& i : session.inputs()) names += (names.empty() ? "'" : ", '") + i.name + "'";
       throw UsageError("the model has no input '" + name + "' (inputs: " + names + ")");
     }
-    feeds.emplace_back(name, spec == "random" ? random_value(*info, dims, rng)
-                                              : runtime::read_value_file(spec, info->kind, info->dtype));
+    feeds.emplace_back(name, spec == "random"
+                                 ? random_value(*info, dims, rng)
+                                 : runtime::read_value_file(spec, info->kind, info->dtype));
   }
   for (const auto& i : session.inputs()) {
     bool given = false;
     for (const auto& f : feeds) given = given || f.first == i.name;
-    if (!given) throw UsageError("missing input '" + i.name + "'; give --input " + i.name + "=FILE or " + i.name + "=random");
+    if (!given)
+      throw UsageError("missing input '" + i.name + "'; give --input " + i.name + "=FILE or " +
+                       i.name + "=random");
   }
 
   const runtime::NamedValues outputs = session.run(feeds);
@@ -182,8 +211,10 @@ int run(const ParsedArgs& args) {
   if (out_dir) fs::create_directories(*out_dir);
   for (const auto& [name, value] : outputs) {
     std::cout << name << ": " << value.describe() << "\n";
-    if (out_dir && value.is_tensor()) runtime::write_npy(fs::path(*out_dir) / (file_name_for(name) + ".npy"), value);
-    if (out_dir && !value.is_tensor()) runtime::write_value_file(fs::path(*out_dir) / (file_name_for(name) + ".pb"), value);
+    if (out_dir && value.is_tensor())
+      runtime::write_npy(fs::path(*out_dir) / (file_name_for(name) + ".npy"), value);
+    if (out_dir && !value.is_tensor())
+      runtime::write_value_file(fs::path(*out_dir) / (file_name_for(name) + ".pb"), value);
   }
   if (auto ref = args.value("compare-to")) {
     const double rtol = args.value("rtol") ? parse_double(*args.value("rtol"), "--rtol") : 1e-3;
@@ -194,10 +225,16 @@ int run(const ParsedArgs& args) {
       const runtime::ValueInfo& info = session.outputs()[j];
       fs::path p = fs::path(*ref) / (file_name_for(name) + (value.is_tensor() ? ".npy" : ".pb"));
       if (!fs::exists(p)) p = fs::path(*ref) / ("output_" + std::to_string(j) + ".pb");
-      if (!fs::exists(p)) fail(*ref, "no reference for output '" + name + "' (" + file_name_for(name) + ".npy or output_" + std::to_string(j) + ".pb)");
-      ok = compare_value(name, value, runtime::read_value_file(p, info.kind, info.dtype), rtol, atol) && ok;
+      if (!fs::exists(p))
+        fail(*ref, "no reference for output '" + name + "' (" + file_name_for(name) +
+                       ".npy or output_" + std::to_string(j) + ".pb)");
+      ok = compare_value(name, value, runtime::read_value_file(p, info.kind, info.dtype), rtol,
+                         atol) &&
+           ok;
     }
-    if (!ok) fail(*ref, "outputs differ beyond rtol " + std::to_string(rtol) + ", atol " + std::to_string(atol));
+    if (!ok)
+      fail(*ref,
+           "outputs differ beyond rtol " + std::to_string(rtol) + ", atol " + std::to_string(atol));
   }
   return 0;
 }

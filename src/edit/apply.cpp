@@ -106,8 +106,10 @@ EditOp EditOp::parse(std::string_view option, std::string_view value) {
       op.action = ops::RenameNode{from, to};
     } else if (option == "set-input-shape") {
       const std::size_t eq = value.rfind('=');
-      if (eq == std::string_view::npos || eq == 0) fail(where, "expected NAME=DIMS, e.g. input=N,3,224,224");
-      op.action = ops::SetInputShape{std::string(value.substr(0, eq)), parse_dims(value.substr(eq + 1))};
+      if (eq == std::string_view::npos || eq == 0)
+        fail(where, "expected NAME=DIMS, e.g. input=N,3,224,224");
+      op.action =
+          ops::SetInputShape{std::string(value.substr(0, eq)), parse_dims(value.substr(eq + 1))};
     } else if (option == "set-batch") {
       op.action = ops::SetBatch{parse_dim(value)};
     } else if (option == "add-output") {

@@ -106,7 +106,8 @@ void do_bypass(ir::Node& node, const BypassPlan& plan, Notes* notes, bool erase)
   if (producer_writes_output) {
     // The recipe: the producer writes the node's output tensor.
     const auto& outs = producer->outputs();
-    const auto slot = static_cast<std::size_t>(std::find(outs.begin(), outs.end(), d) - outs.begin());
+    const auto slot =
+        static_cast<std::size_t>(std::find(outs.begin(), outs.end(), d) - outs.begin());
     producer->set_output(slot, o);
     node.clear_outputs();
     move_consumers(*d, o, &node);  // other readers of the old input
@@ -120,9 +121,8 @@ void do_bypass(ir::Node& node, const BypassPlan& plan, Notes* notes, bool erase)
         const char* why = contains(g.inputs(), d) ? "a graph input"
                           : d->is_constant()      ? "an initializer"
                                                   : "not renamable here";
-        notes->push_back("bypassing " + who + ": graph output " + quoted(*o) +
-                         " is now " + quoted(*d) + " (" + why +
-                         ", it cannot take the output's name)");
+        notes->push_back("bypassing " + who + ": graph output " + quoted(*o) + " is now " +
+                         quoted(*d) + " (" + why + ", it cannot take the output's name)");
       }
     }
   }
@@ -135,7 +135,8 @@ struct RemovePlan {
 };
 
 /// `going`: other nodes removed in the same call; reads by them do not count.
-RemovePlan plan_remove(const ir::Node& node, const std::unordered_set<const ir::Node*>& going = {}) {
+RemovePlan plan_remove(const ir::Node& node,
+                       const std::unordered_set<const ir::Node*>& going = {}) {
   const ir::Graph& g = *node.graph();
   auto still_read = [&](const ir::Tensor* t) {
     return std::any_of(t->consumers().begin(), t->consumers().end(),
@@ -185,9 +186,7 @@ std::vector<ir::Node*> innermost_first(std::vector<ir::Node*> nodes) {
 
 }  // namespace
 
-void bypass_node(ir::Node& node, Notes* notes) {
-  do_bypass(node, plan_bypass(node), notes, true);
-}
+void bypass_node(ir::Node& node, Notes* notes) { do_bypass(node, plan_bypass(node), notes, true); }
 
 std::size_t bypass(ir::Graph& graph, const NodeSelector& selector, Notes* notes,
                    const BypassOptions& options) {
@@ -200,9 +199,7 @@ std::size_t bypass(ir::Graph& graph, const NodeSelector& selector, Notes* notes,
   return nodes.size();
 }
 
-void remove_node(ir::Node& node, Notes* notes) {
-  do_remove(node, plan_remove(node), notes, true);
-}
+void remove_node(ir::Node& node, Notes* notes) { do_remove(node, plan_remove(node), notes, true); }
 
 std::size_t remove_nodes(ir::Graph& graph, const NodeSelector& selector, Notes* notes,
                          const RemoveOptions& options) {

@@ -24,7 +24,8 @@ void add_output(ir::Graph& graph, std::string_view name, Notes* notes) {
     fail(graph.describe(), msg);
   }
   if (detail::contains(graph.outputs(), t)) {
-    if (notes != nullptr) notes->push_back("add-output: '" + t->name() + "' is already a graph output");
+    if (notes != nullptr)
+      notes->push_back("add-output: '" + t->name() + "' is already a graph output");
     return;
   }
   graph.outputs().push_back(t);

@@ -36,14 +36,16 @@ ir::Tensor* find_tensor_to_rename(ir::Graph& root, std::string_view from) {
   std::vector<std::string_view> names;
   for (const auto& t : root.owned_tensors()) names.push_back(t->name());
   std::string msg = "no tensor named '" + std::string(from) + "'";
-  if (std::string hint = detail::similar(names, from); !hint.empty()) msg += "; similar names: " + hint;
+  if (std::string hint = detail::similar(names, from); !hint.empty())
+    msg += "; similar names: " + hint;
   fail(root.describe(), msg);
 }
 
 }  // namespace
 
 void rename_tensor(ir::Graph& graph, std::string_view from, std::string_view to) {
-  if (to.empty()) fail(graph.describe(), "cannot rename tensor '" + std::string(from) + "' to an empty name");
+  if (to.empty())
+    fail(graph.describe(), "cannot rename tensor '" + std::string(from) + "' to an empty name");
   ir::Tensor* t = find_tensor_to_rename(graph, from);
   if (from == to) return;
   const std::vector<ir::Graph*> tree = detail::graph_tree(graph);
@@ -85,7 +87,8 @@ void rename_tensor(ir::Model& model, std::string_view from, std::string_view to)
 }
 
 void rename_node(ir::Graph& graph, std::string_view from, std::string_view to) {
-  if (to.empty()) fail(graph.describe(), "cannot rename node '" + std::string(from) + "' to an empty name");
+  if (to.empty())
+    fail(graph.describe(), "cannot rename node '" + std::string(from) + "' to an empty name");
   std::vector<ir::Node*> found;
   std::vector<std::string_view> names;
   const ir::Node* taken = nullptr;
@@ -102,13 +105,13 @@ void rename_node(ir::Graph& graph, std::string_view from, std::string_view to) {
     fail(graph.describe(), msg);
   }
   if (found.size() > 1) {
-    fail(graph.describe(), std::to_string(found.size()) + " nodes are named '" +
-                               std::string(from) + "'; rename them through the API");
+    fail(graph.describe(), std::to_string(found.size()) + " nodes are named '" + std::string(from) +
+                               "'; rename them through the API");
   }
   if (from == to) return;
   if (taken != nullptr) {
-    fail(graph.describe(), "cannot rename node '" + std::string(from) + "' to '" +
-                               std::string(to) + "': " + taken->describe() + " has that name");
+    fail(graph.describe(), "cannot rename node '" + std::string(from) + "' to '" + std::string(to) +
+                               "': " + taken->describe() + " has that name");
   }
   found[0]->set_name(std::string(to));
 }

@@ -108,7 +108,8 @@ std::vector<ir::Node*> NodeSelector::select(const ir::Graph& graph) const {
     std::vector<std::string_view> op_names(ops.begin(), ops.end());
     std::vector<std::string_view> close;
     for (std::string_view op : op_names) {
-      std::string_view bare = op.substr(op.rfind(':') == std::string_view::npos ? 0 : op.rfind(':') + 1);
+      std::string_view bare =
+          op.substr(op.rfind(':') == std::string_view::npos ? 0 : op.rfind(':') + 1);
       if (bare == value_) close.push_back(op);
     }
     if (!close.empty()) msg += "; in another domain: " + detail::quoted_list(close);

@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace onnxkit::inspect {
 namespace {
@@ -117,7 +116,8 @@ class Walker {
                                node.describe() + std::string(kPathSeparator) + a.name;
       if (a.g) subgraph(*a.g, here, count_weights);
       for (std::size_t i = 0; i < a.graphs.size(); ++i) {
-        if (a.graphs[i]) subgraph(*a.graphs[i], here + "[" + std::to_string(i) + "]", count_weights);
+        if (a.graphs[i])
+          subgraph(*a.graphs[i], here + "[" + std::to_string(i) + "]", count_weights);
       }
     }
   }
@@ -162,8 +162,8 @@ class Walker {
 /// Newlines and tabs as spaces, so that every fact stays on its line.
 std::string one_line(std::string_view s) {
   std::string out(s);
-  std::replace_if(out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; },
-                  ' ');
+  std::replace_if(
+      out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
   return out;
 }
 
@@ -246,7 +246,9 @@ Json shape_json(const std::optional<Shape>& shape) {
 /// (dims, name lists) stay on one line: `"shape": ["N", 3, 128, 128]`.
 void write_json(const Json& j, int indent, std::string& out) {
   const auto scalar = [](const Json& v) { return !v.is_structured(); };
-  const auto dump = [](const Json& v) { return v.dump(-1, ' ', false, Json::error_handler_t::replace); };
+  const auto dump = [](const Json& v) {
+    return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  };
   const std::string pad(static_cast<std::size_t>(indent + 2), ' ');
   if (j.is_array() && std::all_of(j.begin(), j.end(), scalar)) {
     out += '[';
@@ -372,8 +374,8 @@ std::string summary_to_text(const ModelSummary& s) {
   r.rows(value_rows(s.outputs));
 
   r.field("initializers", std::to_string(s.initializer_count));
-  std::string params = std::to_string(s.parameter_count) + " (" +
-                       std::to_string(s.parameter_bytes) + " bytes";
+  std::string params =
+      std::to_string(s.parameter_count) + " (" + std::to_string(s.parameter_bytes) + " bytes";
   if (s.parameter_bytes >= 1024) params += ", " + human_bytes(s.parameter_bytes);
   r.field("parameters", params + ")");
 

@@ -58,7 +58,8 @@ void Graph::adopt_tensor(Tensor* tensor) {
     }
     from->index_remove(tensor);
   }
-  if (!owned) fail(describe(), "cannot adopt tensor '" + tensor->name_ + "': its graph does not own it");
+  if (!owned)
+    fail(describe(), "cannot adopt tensor '" + tensor->name_ + "': its graph does not own it");
   tensor->graph_ = this;
   index_add(tensor);
   tensors_.push_back(std::move(owned));

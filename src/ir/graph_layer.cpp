@@ -53,7 +53,8 @@ const std::unordered_map<std::string_view, Tensor*>& Graph::tensors(bool check_d
   }
   if (!check_duplicates) return *name_map_;
   std::unordered_set<const Tensor*> listed;
-  for (const auto* list : {&inputs_, &outputs_, &initializers_, &sparse_initializers_, &value_info_}) {
+  for (const auto* list :
+       {&inputs_, &outputs_, &initializers_, &sparse_initializers_, &value_info_}) {
     listed.insert(list->begin(), list->end());
   }
   auto in_use = [&](const Tensor* t) {

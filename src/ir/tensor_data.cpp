@@ -14,7 +14,8 @@ std::uint64_t parse_u64(const std::string& tensor, const StringEntry& e) {
   const char* end = e.value.data() + e.value.size();
   auto [p, ec] = std::from_chars(e.value.data(), end, v);
   if (ec != std::errc() || p != end) {
-    fail("tensor '" + tensor + "' › external data", "'" + e.key + "' is not a number: '" + e.value + "'");
+    fail("tensor '" + tensor + "' › external data",
+         "'" + e.key + "' is not a number: '" + e.value + "'");
   }
   return v;
 }
@@ -124,8 +125,8 @@ Buffer TensorData::bytes() const {
     case DataType::kUndefined:
       break;
   }
-  fail("tensor '" + name + "'", "data type " + std::string(data_type_name(data_type)) +
-                                    " has no raw byte form");
+  fail("tensor '" + name + "'",
+       "data type " + std::string(data_type_name(data_type)) + " has no raw byte form");
 }
 
 void TensorData::set_raw(Buffer bytes) {

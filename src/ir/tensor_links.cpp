@@ -1,11 +1,10 @@
 // Tensor::disconnect_consumers() / disconnect_producers(): the tensor side of
 // onnx-graphsurgeon's synchronized lists (`tensor.outputs.clear()`).
 
-#include "onnxkit/ir/tensor.h"
-
 #include <algorithm>
 
 #include "onnxkit/ir/node.h"
+#include "onnxkit/ir/tensor.h"
 
 namespace onnxkit::ir {
 

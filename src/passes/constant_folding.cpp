@@ -254,7 +254,8 @@ class Folder {
     const infer::Analysis& facts = analysis();
     const infer::Fact* fact = facts.fact(t);
     if (fact == nullptr || !fact->has_values()) return false;
-    if (fact->kind != ir::Type::Kind::kTensor || fact->elem != DataType::kInt64 || !fact->has_rank())
+    if (fact->kind != ir::Type::Kind::kTensor || fact->elem != DataType::kInt64 ||
+        !fact->has_rank())
       return false;
     const std::span<const infer::DimFact> values = facts.values(*fact);
     for (const infer::DimFact& d : values) {

@@ -30,15 +30,17 @@ void write_pieces(Sink& sink, const std::vector<Piece>& pieces, bool mapped) {
 void check_output_location(const std::string& location) {
   const fs::path rel(location);
   if (location.empty() || rel.is_absolute() || rel.has_root_name() || rel.has_root_directory()) {
-    throw Error("external data '" + location + "'", "must be a relative path inside the output folder");
+    throw Error("external data '" + location + "'",
+                "must be a relative path inside the output folder");
   }
   for (const fs::path& part : rel) {
     if (part == "..") throw Error("external data '" + location + "'", "'..' not allowed");
   }
 }
 
-std::vector<ir::StringEntry> with_offset(std::vector<ir::StringEntry> entries, const std::string& location,
-                                         std::uint64_t offset, std::uint64_t length) {
+std::vector<ir::StringEntry> with_offset(std::vector<ir::StringEntry> entries,
+                                         const std::string& location, std::uint64_t offset,
+                                         std::uint64_t length) {
   bool has_location = false, has_offset = false, has_length = false;
   for (ir::StringEntry& s : entries) {
     if (s.key == "location") has_location = true, s.value = location;
@@ -63,8 +65,9 @@ std::optional<std::vector<Piece>> keep_offsets(const std::vector<KeptTensor>& te
   }
   std::vector<std::size_t> order(tensors.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return tensors[a].offset < tensors[b].offset; });
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return tensors[a].offset < tensors[b].offset;
+  });
   std::vector<Piece> pieces;
   for (std::size_t i : order) {
     const KeptTensor& t = tensors[i];

@@ -42,8 +42,9 @@ void check_output_location(const std::string& location);
 
 /// `entries` with location, offset and length set (values replaced in place,
 /// missing keys appended).
-std::vector<ir::StringEntry> with_offset(std::vector<ir::StringEntry> entries, const std::string& location,
-                                         std::uint64_t offset, std::uint64_t length);
+std::vector<ir::StringEntry> with_offset(std::vector<ir::StringEntry> entries,
+                                         const std::string& location, std::uint64_t offset,
+                                         std::uint64_t length);
 
 /// The error for a model that would pass protobuf's 2 GiB limit with every tensor inline.
 [[noreturn]] void fail_too_big_inline(std::uint64_t size);

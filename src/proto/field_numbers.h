@@ -38,9 +38,9 @@ constexpr std::uint32_t kName = 1, kType = 2, kDocString = 3, kMetadataProps = 4
 }
 namespace tensor {
 constexpr std::uint32_t kDims = 1, kDataType = 2, kSegment = 3, kFloatData = 4, kInt32Data = 5,
-                        kStringData = 6, kInt64Data = 7, kName = 8, kRawData = 9,
-                        kDoubleData = 10, kUint64Data = 11, kDocString = 12,
-                        kExternalData = 13, kDataLocation = 14, kMetadataProps = 16;
+                        kStringData = 6, kInt64Data = 7, kName = 8, kRawData = 9, kDoubleData = 10,
+                        kUint64Data = 11, kDocString = 12, kExternalData = 13, kDataLocation = 14,
+                        kMetadataProps = 16;
 }
 namespace segment {
 constexpr std::uint32_t kBegin = 1, kEnd = 2;

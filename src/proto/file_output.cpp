@@ -24,7 +24,8 @@ TempFile::TempFile(std::filesystem::path target) : target_(std::move(target)) {
   buf.push_back('\0');
   fd_ = ::mkstemp(buf.data());
   if (fd_ < 0) {
-    throw Error(target_.string(), std::string("cannot create a temporary file: ") + std::strerror(errno));
+    throw Error(target_.string(),
+                std::string("cannot create a temporary file: ") + std::strerror(errno));
   }
   temp_ = buf.data();
   // mkstemp makes the file 0600; give it the usual mode for new files.
@@ -109,8 +110,8 @@ void TempFile::copy_from(const Source& source, const std::byte* p, std::size_t n
     ssize_t done = -1;
     if (copy_mode_ == CopyMode::kCopyFileRange) {
       done = ::copy_file_range(source.fd, &in_offset, fd_, nullptr, std::min(left, kStep), 0);
-      if (done < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
-                       errno == EBADF || errno == EPERM)) {
+      if (done < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+                       errno == EOPNOTSUPP || errno == EBADF || errno == EPERM)) {
         copy_mode_ = CopyMode::kSendfile;
         continue;
       }

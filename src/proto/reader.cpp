@@ -148,9 +148,7 @@ struct PendingOutputs {
 class Reader {
  public:
   Reader(Buffer input, const ReadOptions& options, const fs::path& base_dir, bool resolve)
-      : input_(std::move(input)),
-        origin_(input_.bytes().data()),
-        max_depth_(options.max_depth) {
+      : input_(std::move(input)), origin_(input_.bytes().data()), max_depth_(options.max_depth) {
     if (resolve) resolver_.emplace(base_dir);
   }
 
@@ -242,9 +240,14 @@ void Reader::parse_entry(Bytes bytes, ir::StringEntry& e) {
     const Field f = d.next();
     bool ok = false;
     switch (f.number) {
-      case fl::entry::kKey: ok = read_string(f, e.key, e.extras); break;
-      case fl::entry::kValue: ok = read_string(f, e.value, e.extras); break;
-      default: break;
+      case fl::entry::kKey:
+        ok = read_string(f, e.key, e.extras);
+        break;
+      case fl::entry::kValue:
+        ok = read_string(f, e.value, e.extras);
+        break;
+      default:
+        break;
     }
     if (!ok) keep_unknown(f, e.extras);
   }
@@ -257,9 +260,14 @@ void Reader::parse_opset(Bytes bytes, ir::OpsetId& o) {
     const Field f = d.next();
     bool ok = false;
     switch (f.number) {
-      case fl::opset::kDomain: ok = read_string(f, o.domain, o.extras); break;
-      case fl::opset::kVersion: ok = read_int64(f, o.version, o.extras); break;
-      default: break;
+      case fl::opset::kDomain:
+        ok = read_string(f, o.domain, o.extras);
+        break;
+      case fl::opset::kVersion:
+        ok = read_int64(f, o.version, o.extras);
+        break;
+      default:
+        break;
     }
     if (!ok) keep_unknown(f, o.extras);
   }
@@ -272,11 +280,15 @@ void Reader::parse_annotation(Bytes bytes, ir::TensorAnnotation& a) {
     const Field f = d.next();
     bool ok = false;
     switch (f.number) {
-      case fl::annotation::kTensorName: ok = read_string(f, a.tensor_name, a.extras); break;
-      case fl::annotation::kQuantParameterTensorNames:
-        if ((ok = f.type == WireType::kLen)) parse_entry(f.bytes, a.quant_parameter_tensor_names.emplace_back());
+      case fl::annotation::kTensorName:
+        ok = read_string(f, a.tensor_name, a.extras);
         break;
-      default: break;
+      case fl::annotation::kQuantParameterTensorNames:
+        if ((ok = f.type == WireType::kLen))
+          parse_entry(f.bytes, a.quant_parameter_tensor_names.emplace_back());
+        break;
+      default:
+        break;
     }
     if (!ok) keep_unknown(f, a.extras);
   }
@@ -291,8 +303,12 @@ void Reader::parse_tensor(Bytes bytes, ir::TensorData& t) {
     const Field f = d.next();
     bool ok = false;
     switch (f.number) {
-      case fl::tensor::kDims: ok = read_varint_list(f, t.dims, origin_); break;
-      case fl::tensor::kDataType: ok = read_int32(f, t.data_type, t.extras); break;
+      case fl::tensor::kDims:
+        ok = read_varint_list(f, t.dims, origin_);
+        break;
+      case fl::tensor::kDataType:
+        ok = read_int32(f, t.data_type, t.extras);
+        break;
       case fl::tensor::kSegment:
         if ((ok = f.type == WireType::kLen)) {
           if (!t.segment) t.segment = ir::TensorData::Segment{0, 0, {}};
@@ -301,36 +317,56 @@ void Reader::parse_tensor(Bytes bytes, ir::TensorData& t) {
           while (!sd.done()) {
             const Field sf = sd.next();
             bool sok = false;
-            if (sf.number == fl::segment::kBegin) sok = read_int64(sf, t.segment->begin, t.segment->extras);
-            if (sf.number == fl::segment::kEnd) sok = read_int64(sf, t.segment->end, t.segment->extras);
+            if (sf.number == fl::segment::kBegin)
+              sok = read_int64(sf, t.segment->begin, t.segment->extras);
+            if (sf.number == fl::segment::kEnd)
+              sok = read_int64(sf, t.segment->end, t.segment->extras);
             if (!sok) keep_unknown(sf, t.segment->extras);
           }
         }
         break;
-      case fl::tensor::kFloatData: ok = read_fixed_list(f, t.float_data, origin_); break;
-      case fl::tensor::kInt32Data: ok = read_varint_list(f, t.int32_data, origin_); break;
+      case fl::tensor::kFloatData:
+        ok = read_fixed_list(f, t.float_data, origin_);
+        break;
+      case fl::tensor::kInt32Data:
+        ok = read_varint_list(f, t.int32_data, origin_);
+        break;
       case fl::tensor::kStringData:
         if ((ok = f.type == WireType::kLen)) append_string(f, t.string_data);
         break;
-      case fl::tensor::kInt64Data: ok = read_varint_list(f, t.int64_data, origin_); break;
-      case fl::tensor::kName: ok = read_string(f, t.name, t.extras); break;
+      case fl::tensor::kInt64Data:
+        ok = read_varint_list(f, t.int64_data, origin_);
+        break;
+      case fl::tensor::kName:
+        ok = read_string(f, t.name, t.extras);
+        break;
       case fl::tensor::kRawData:
         if ((ok = f.type == WireType::kLen)) {
-          t.raw_data = input_.slice(static_cast<std::size_t>(f.bytes.data() - origin_), f.bytes.size());
+          t.raw_data =
+              input_.slice(static_cast<std::size_t>(f.bytes.data() - origin_), f.bytes.size());
           t.has_raw_data = true;
         }
         break;
-      case fl::tensor::kDoubleData: ok = read_fixed_list(f, t.double_data, origin_); break;
-      case fl::tensor::kUint64Data: ok = read_varint_list(f, t.uint64_data, origin_); break;
-      case fl::tensor::kDocString: ok = read_string(f, t.doc_string, t.extras); break;
+      case fl::tensor::kDoubleData:
+        ok = read_fixed_list(f, t.double_data, origin_);
+        break;
+      case fl::tensor::kUint64Data:
+        ok = read_varint_list(f, t.uint64_data, origin_);
+        break;
+      case fl::tensor::kDocString:
+        ok = read_string(f, t.doc_string, t.extras);
+        break;
       case fl::tensor::kExternalData:
         if ((ok = f.type == WireType::kLen)) parse_entry(f.bytes, t.external_data.emplace_back());
         break;
-      case fl::tensor::kDataLocation: ok = read_int32(f, t.data_location, t.extras); break;
+      case fl::tensor::kDataLocation:
+        ok = read_int32(f, t.data_location, t.extras);
+        break;
       case fl::tensor::kMetadataProps:
         if ((ok = f.type == WireType::kLen)) parse_entry(f.bytes, t.metadata_props.emplace_back());
         break;
-      default: break;
+      default:
+        break;
     }
     if (!ok) keep_unknown(f, t.extras);
   }
@@ -364,8 +400,11 @@ void Reader::parse_sparse(Bytes bytes, ir::SparseTensorData& s) {
           }
         }
         break;
-      case fl::sparse::kDims: ok = read_varint_list(f, s.dims, origin_); break;
-      default: break;
+      case fl::sparse::kDims:
+        ok = read_varint_list(f, s.dims, origin_);
+        break;
+      default:
+        break;
     }
     if (!ok) keep_unknown(f, s.extras);
   }
@@ -475,10 +514,12 @@ void Reader::parse_type_member(Bytes bytes, ir::Type& t, ir::Type::Kind kind) {
         }
         break;
       case Kind::kOpaque:
-        if (f.number == fl::type_opaque::kDomain) ok = read_string(f, t.opaque_domain, t.inner_extras);
+        if (f.number == fl::type_opaque::kDomain)
+          ok = read_string(f, t.opaque_domain, t.inner_extras);
         if (f.number == fl::type_opaque::kName) ok = read_string(f, t.opaque_name, t.inner_extras);
         break;
-      case Kind::kNone: break;
+      case Kind::kNone:
+        break;
     }
     if (!ok) keep_unknown(f, t.inner_extras);
   }
@@ -492,16 +533,29 @@ void Reader::parse_type(Bytes bytes, ir::Type& t) {
     const Field f = d.next();
     std::optional<Kind> kind;
     switch (f.number) {
-      case fl::type::kTensorType: kind = Kind::kTensor; break;
-      case fl::type::kSequenceType: kind = Kind::kSequence; break;
-      case fl::type::kMapType: kind = Kind::kMap; break;
-      case fl::type::kOptionalType: kind = Kind::kOptional; break;
-      case fl::type::kSparseTensorType: kind = Kind::kSparseTensor; break;
-      case fl::type::kOpaqueType: kind = Kind::kOpaque; break;
+      case fl::type::kTensorType:
+        kind = Kind::kTensor;
+        break;
+      case fl::type::kSequenceType:
+        kind = Kind::kSequence;
+        break;
+      case fl::type::kMapType:
+        kind = Kind::kMap;
+        break;
+      case fl::type::kOptionalType:
+        kind = Kind::kOptional;
+        break;
+      case fl::type::kSparseTensorType:
+        kind = Kind::kSparseTensor;
+        break;
+      case fl::type::kOpaqueType:
+        kind = Kind::kOpaque;
+        break;
       case fl::type::kDenotation:
         if (read_string(f, t.denotation, t.extras)) continue;
         break;
-      default: break;
+      default:
+        break;
     }
     if (kind && f.type == WireType::kLen) {
       parse_type_member(f.bytes, t, *kind);
@@ -531,11 +585,15 @@ std::string_view Reader::parse_value_info(Bytes bytes, ir::ValueInfo& info) {
           parse_type(f.bytes, *info.type);
         }
         break;
-      case fl::value_info::kDocString: ok = read_string(f, info.doc_string, info.extras); break;
-      case fl::value_info::kMetadataProps:
-        if ((ok = f.type == WireType::kLen)) parse_entry(f.bytes, info.metadata_props.emplace_back());
+      case fl::value_info::kDocString:
+        ok = read_string(f, info.doc_string, info.extras);
         break;
-      default: break;
+      case fl::value_info::kMetadataProps:
+        if ((ok = f.type == WireType::kLen))
+          parse_entry(f.bytes, info.metadata_props.emplace_back());
+        break;
+      default:
+        break;
     }
     if (!ok) keep_unknown(f, info.extras);
   }
@@ -553,10 +611,18 @@ void Reader::parse_attribute(Bytes bytes, ir::Attribute& a, ir::Graph& owner) {
     const bool len = f.type == WireType::kLen;
     bool ok = false;
     switch (f.number) {
-      case fl::attr::kName: ok = read_string(f, a.name, a.extras); break;
-      case fl::attr::kF: ok = read_float(f, a.f, a.extras); break;
-      case fl::attr::kI: ok = read_int64(f, a.i, a.extras); break;
-      case fl::attr::kS: ok = read_string(f, a.s, a.extras); break;
+      case fl::attr::kName:
+        ok = read_string(f, a.name, a.extras);
+        break;
+      case fl::attr::kF:
+        ok = read_float(f, a.f, a.extras);
+        break;
+      case fl::attr::kI:
+        ok = read_int64(f, a.i, a.extras);
+        break;
+      case fl::attr::kS:
+        ok = read_string(f, a.s, a.extras);
+        break;
       case fl::attr::kT:
         if ((ok = len)) {
           if (!a.t) a.t = std::make_unique<ir::TensorData>();
@@ -566,8 +632,12 @@ void Reader::parse_attribute(Bytes bytes, ir::Attribute& a, ir::Graph& owner) {
       case fl::attr::kG:
         if ((ok = len)) graph_parts.push_back(f.bytes);
         break;
-      case fl::attr::kFloats: ok = read_fixed_list(f, a.floats, origin_); break;
-      case fl::attr::kInts: ok = read_varint_list(f, a.ints, origin_); break;
+      case fl::attr::kFloats:
+        ok = read_fixed_list(f, a.floats, origin_);
+        break;
+      case fl::attr::kInts:
+        ok = read_varint_list(f, a.ints, origin_);
+        break;
       case fl::attr::kStrings:
         if ((ok = len)) append_string(f, a.strings);
         break;
@@ -581,7 +651,9 @@ void Reader::parse_attribute(Bytes bytes, ir::Attribute& a, ir::Graph& owner) {
           a.graphs.push_back(std::move(g));
         }
         break;
-      case fl::attr::kDocString: ok = read_string(f, a.doc_string, a.extras); break;
+      case fl::attr::kDocString:
+        ok = read_string(f, a.doc_string, a.extras);
+        break;
       case fl::attr::kTp:
         if ((ok = len)) {
           if (!a.tp) a.tp = std::make_unique<ir::Type>();
@@ -591,8 +663,12 @@ void Reader::parse_attribute(Bytes bytes, ir::Attribute& a, ir::Graph& owner) {
       case fl::attr::kTypeProtos:
         if ((ok = len)) parse_type(f.bytes, a.type_protos.emplace_back());
         break;
-      case fl::attr::kType: ok = read_int32(f, a.type, a.extras); break;
-      case fl::attr::kRefAttrName: ok = read_string(f, a.ref_attr_name, a.extras); break;
+      case fl::attr::kType:
+        ok = read_int32(f, a.type, a.extras);
+        break;
+      case fl::attr::kRefAttrName:
+        ok = read_string(f, a.ref_attr_name, a.extras);
+        break;
       case fl::attr::kSparseTensor:
         if ((ok = len)) {
           if (!a.sparse_tensor) a.sparse_tensor = std::make_unique<ir::SparseTensorData>();
@@ -602,7 +678,8 @@ void Reader::parse_attribute(Bytes bytes, ir::Attribute& a, ir::Graph& owner) {
       case fl::attr::kSparseTensors:
         if ((ok = len)) parse_sparse(f.bytes, a.sparse_tensors.emplace_back());
         break;
-      default: break;
+      default:
+        break;
     }
     if (!ok) keep_unknown(f, a.extras);
   }
@@ -640,8 +717,12 @@ void Reader::parse_node(Bytes bytes, ir::Graph& g) {
             node->add_output(g.local_tensor(f.chars()));
           }
           break;
-        case fl::node::kName: set(&ir::Node::set_name); break;
-        case fl::node::kOpType: set(&ir::Node::set_op_type); break;
+        case fl::node::kName:
+          set(&ir::Node::set_name);
+          break;
+        case fl::node::kOpType:
+          set(&ir::Node::set_op_type);
+          break;
         case fl::node::kAttribute:
           if ((ok = len)) {
             ir::Attribute& a = node->attributes().emplace_back();
@@ -652,13 +733,20 @@ void Reader::parse_node(Bytes bytes, ir::Graph& g) {
             }
           }
           break;
-        case fl::node::kDocString: set(&ir::Node::set_doc_string); break;
-        case fl::node::kDomain: set(&ir::Node::set_domain); break;
-        case fl::node::kOverload: set(&ir::Node::set_overload); break;
+        case fl::node::kDocString:
+          set(&ir::Node::set_doc_string);
+          break;
+        case fl::node::kDomain:
+          set(&ir::Node::set_domain);
+          break;
+        case fl::node::kOverload:
+          set(&ir::Node::set_overload);
+          break;
         case fl::node::kMetadataProps:
           if ((ok = len)) parse_entry(f.bytes, node->metadata_props().emplace_back());
           break;
-        default: break;
+        default:
+          break;
       }
       if (!ok) keep_unknown(f, extras);
     }
@@ -771,15 +859,21 @@ void Reader::parse_graph(const std::vector<Bytes>& parts, ir::Graph& g) {
         const bool len = f.type == WireType::kLen;
         bool ok = len;
         switch (f.number) {
-          case fl::graph::kNode: if (len) nodes.push_back(f.bytes); break;
+          case fl::graph::kNode:
+            if (len) nodes.push_back(f.bytes);
+            break;
           case fl::graph::kName:
             if ((ok = read_string(f, text, g.extras()))) g.set_name(std::move(text));
             break;
-          case fl::graph::kInitializer: if (len) initializers.push_back(f.bytes); break;
+          case fl::graph::kInitializer:
+            if (len) initializers.push_back(f.bytes);
+            break;
           case fl::graph::kDocString:
             if ((ok = read_string(f, text, g.extras()))) g.set_doc_string(std::move(text));
             break;
-          case fl::graph::kInput: if (len) inputs.push_back(f.bytes); break;
+          case fl::graph::kInput:
+            if (len) inputs.push_back(f.bytes);
+            break;
           case fl::graph::kOutput:
             if (len) defer_declaration(g, List::kOutput, f.bytes, n_outputs++);
             break;
@@ -789,11 +883,15 @@ void Reader::parse_graph(const std::vector<Bytes>& parts, ir::Graph& g) {
           case fl::graph::kQuantizationAnnotation:
             if (len) parse_annotation(f.bytes, g.quantization_annotation().emplace_back());
             break;
-          case fl::graph::kSparseInitializer: if (len) sparse_initializers.push_back(f.bytes); break;
+          case fl::graph::kSparseInitializer:
+            if (len) sparse_initializers.push_back(f.bytes);
+            break;
           case fl::graph::kMetadataProps:
             if (len) parse_entry(f.bytes, g.metadata_props().emplace_back());
             break;
-          default: ok = false; break;
+          default:
+            ok = false;
+            break;
         }
         if (!ok) keep_unknown(f, g.extras());
       }
@@ -801,8 +899,8 @@ void Reader::parse_graph(const std::vector<Bytes>& parts, ir::Graph& g) {
 
     // Roughly one tensor per node output plus the graph-level ones: sizing the
     // name index once avoids rehashing it while the graph is read.
-    g.reserve(nodes.size(), inputs.size() + initializers.size() + sparse_initializers.size() +
-                                nodes.size());
+    g.reserve(nodes.size(),
+              inputs.size() + initializers.size() + sparse_initializers.size() + nodes.size());
     // The second pass's lists grow by a node each (and about two input
     // names): sized once, they are not copied while they grow.
     reserve_more(pending_nodes_, nodes.size());
@@ -862,18 +960,32 @@ void Reader::parse_function(Bytes bytes, ir::Function& fn) {
     const bool len = f.type == WireType::kLen;
     bool ok = len;
     switch (f.number) {
-      case fl::function::kName: ok = read_string(f, fn.name, fn.extras); break;
+      case fl::function::kName:
+        ok = read_string(f, fn.name, fn.extras);
+        break;
       case fl::function::kInput:
         if (len) {
           body.inputs().push_back(body.local_tensor(f.chars()));
         }
         break;
-      case fl::function::kOutput: if (len) outputs.push_back(f.chars()); break;
-      case fl::function::kAttribute: if (len) append_string(f, fn.attribute); break;
-      case fl::function::kNode: if (len) nodes.push_back(f.bytes); break;
-      case fl::function::kDocString: ok = read_string(f, fn.doc_string, fn.extras); break;
-      case fl::function::kOpsetImport: if (len) parse_opset(f.bytes, fn.opset_import.emplace_back()); break;
-      case fl::function::kDomain: ok = read_string(f, fn.domain, fn.extras); break;
+      case fl::function::kOutput:
+        if (len) outputs.push_back(f.chars());
+        break;
+      case fl::function::kAttribute:
+        if (len) append_string(f, fn.attribute);
+        break;
+      case fl::function::kNode:
+        if (len) nodes.push_back(f.bytes);
+        break;
+      case fl::function::kDocString:
+        ok = read_string(f, fn.doc_string, fn.extras);
+        break;
+      case fl::function::kOpsetImport:
+        if (len) parse_opset(f.bytes, fn.opset_import.emplace_back());
+        break;
+      case fl::function::kDomain:
+        ok = read_string(f, fn.domain, fn.extras);
+        break;
       case fl::function::kAttributeProto:
         if (len) {
           ir::Attribute& a = fn.attribute_proto.emplace_back();
@@ -887,11 +999,15 @@ void Reader::parse_function(Bytes bytes, ir::Function& fn) {
       case fl::function::kValueInfo:
         if (len) defer_declaration(body, List::kValueInfo, f.bytes, n_value_info++);
         break;
-      case fl::function::kOverload: ok = read_string(f, fn.overload, fn.extras); break;
+      case fl::function::kOverload:
+        ok = read_string(f, fn.overload, fn.extras);
+        break;
       case fl::function::kMetadataProps:
         if (len) parse_entry(f.bytes, fn.metadata_props.emplace_back());
         break;
-      default: ok = false; break;
+      default:
+        ok = false;
+        break;
     }
     if (!ok) keep_unknown(f, fn.extras);
   }
@@ -908,15 +1024,20 @@ void Reader::parse_training(Bytes bytes, ir::TrainingInfo& t, ir::Graph* main) {
     const Field f = d.next();
     const bool len = f.type == WireType::kLen;
     switch (f.number) {
-      case fl::training::kInitialization: if (len) init_parts.push_back(f.bytes); break;
-      case fl::training::kAlgorithm: if (len) algo_parts.push_back(f.bytes); break;
+      case fl::training::kInitialization:
+        if (len) init_parts.push_back(f.bytes);
+        break;
+      case fl::training::kAlgorithm:
+        if (len) algo_parts.push_back(f.bytes);
+        break;
       case fl::training::kInitializationBinding:
         if (len) parse_entry(f.bytes, t.initialization_binding.emplace_back());
         break;
       case fl::training::kUpdateBinding:
         if (len) parse_entry(f.bytes, t.update_binding.emplace_back());
         break;
-      default: break;
+      default:
+        break;
     }
     const bool known = len && f.number >= fl::training::kInitialization &&
                        f.number <= fl::training::kUpdateBinding;
@@ -949,13 +1070,27 @@ ir::Model Reader::model() {
     const bool len = f.type == WireType::kLen;
     bool ok = len;
     switch (f.number) {
-      case fl::model::kIrVersion: ok = read_int64(f, m.ir_version, m.extras); break;
-      case fl::model::kProducerName: ok = read_string(f, m.producer_name, m.extras); break;
-      case fl::model::kProducerVersion: ok = read_string(f, m.producer_version, m.extras); break;
-      case fl::model::kDomain: ok = read_string(f, m.domain, m.extras); break;
-      case fl::model::kModelVersion: ok = read_int64(f, m.model_version, m.extras); break;
-      case fl::model::kDocString: ok = read_string(f, m.doc_string, m.extras); break;
-      case fl::model::kGraph: if (len) graph_parts.push_back(f.bytes); break;
+      case fl::model::kIrVersion:
+        ok = read_int64(f, m.ir_version, m.extras);
+        break;
+      case fl::model::kProducerName:
+        ok = read_string(f, m.producer_name, m.extras);
+        break;
+      case fl::model::kProducerVersion:
+        ok = read_string(f, m.producer_version, m.extras);
+        break;
+      case fl::model::kDomain:
+        ok = read_string(f, m.domain, m.extras);
+        break;
+      case fl::model::kModelVersion:
+        ok = read_int64(f, m.model_version, m.extras);
+        break;
+      case fl::model::kDocString:
+        ok = read_string(f, m.doc_string, m.extras);
+        break;
+      case fl::model::kGraph:
+        if (len) graph_parts.push_back(f.bytes);
+        break;
       case fl::model::kOpsetImport:
         if (len) {
           try {
@@ -974,9 +1109,15 @@ ir::Model Reader::model() {
           }
         }
         break;
-      case fl::model::kTrainingInfo: if (len) training.push_back(f.bytes); break;
-      case fl::model::kFunctions: if (len) functions.push_back(f.bytes); break;
-      default: ok = false; break;
+      case fl::model::kTrainingInfo:
+        if (len) training.push_back(f.bytes);
+        break;
+      case fl::model::kFunctions:
+        if (len) functions.push_back(f.bytes);
+        break;
+      default:
+        ok = false;
+        break;
     }
     if (!ok) keep_unknown(f, m.extras);
   }
@@ -1078,16 +1219,30 @@ void Reader::parse_sequence(Bytes bytes, ir::ValueData& v) {
     const bool len = f.type == WireType::kLen;
     bool ok = len;
     switch (f.number) {
-      case fl::sequence::kName: ok = read_string(f, v.name, v.extras); break;
-      case fl::sequence::kElemType: ok = read_int32(f, v.elem_type, v.extras); break;
-      case fl::sequence::kTensorValues: if (len) parse_tensor(f.bytes, v.tensor_values.emplace_back()); break;
+      case fl::sequence::kName:
+        ok = read_string(f, v.name, v.extras);
+        break;
+      case fl::sequence::kElemType:
+        ok = read_int32(f, v.elem_type, v.extras);
+        break;
+      case fl::sequence::kTensorValues:
+        if (len) parse_tensor(f.bytes, v.tensor_values.emplace_back());
+        break;
       case fl::sequence::kSparseTensorValues:
         if (len) parse_sparse(f.bytes, v.sparse_tensor_values.emplace_back());
         break;
-      case fl::sequence::kSequenceValues: if (len) parse_sequence(f.bytes, v.sequence_values.emplace_back()); break;
-      case fl::sequence::kMapValues: if (len) parse_map(f.bytes, v.map_values.emplace_back()); break;
-      case fl::sequence::kOptionalValues: if (len) parse_optional(f.bytes, v.optional_values.emplace_back()); break;
-      default: ok = false; break;
+      case fl::sequence::kSequenceValues:
+        if (len) parse_sequence(f.bytes, v.sequence_values.emplace_back());
+        break;
+      case fl::sequence::kMapValues:
+        if (len) parse_map(f.bytes, v.map_values.emplace_back());
+        break;
+      case fl::sequence::kOptionalValues:
+        if (len) parse_optional(f.bytes, v.optional_values.emplace_back());
+        break;
+      default:
+        ok = false;
+        break;
     }
     if (!ok) keep_unknown(f, v.extras);
   }
@@ -1102,17 +1257,27 @@ void Reader::parse_map(Bytes bytes, ir::ValueData& v) {
     const bool len = f.type == WireType::kLen;
     bool ok = len;
     switch (f.number) {
-      case fl::map::kName: ok = read_string(f, v.name, v.extras); break;
-      case fl::map::kKeyType: ok = read_int32(f, v.key_type, v.extras); break;
-      case fl::map::kKeys: ok = read_varint_list(f, v.keys, origin_); break;
-      case fl::map::kStringKeys: if (len) append_string(f, v.string_keys); break;
+      case fl::map::kName:
+        ok = read_string(f, v.name, v.extras);
+        break;
+      case fl::map::kKeyType:
+        ok = read_int32(f, v.key_type, v.extras);
+        break;
+      case fl::map::kKeys:
+        ok = read_varint_list(f, v.keys, origin_);
+        break;
+      case fl::map::kStringKeys:
+        if (len) append_string(f, v.string_keys);
+        break;
       case fl::map::kValues:
         if (len) {
           if (!v.map_value_sequence) v.map_value_sequence = std::make_unique<ir::ValueData>();
           parse_sequence(f.bytes, *v.map_value_sequence);
         }
         break;
-      default: ok = false; break;
+      default:
+        ok = false;
+        break;
     }
     if (!ok) keep_unknown(f, v.extras);
   }
@@ -1129,14 +1294,29 @@ void Reader::parse_optional(Bytes bytes, ir::ValueData& v) {
     std::optional<Kind> kind;
     bool ok = false;
     switch (f.number) {
-      case fl::optional::kName: ok = read_string(f, v.name, v.extras); break;
-      case fl::optional::kElemType: ok = read_int32(f, v.elem_type, v.extras); break;
-      case fl::optional::kTensorValue: kind = Kind::kTensor; break;
-      case fl::optional::kSparseTensorValue: kind = Kind::kSparseTensor; break;
-      case fl::optional::kSequenceValue: kind = Kind::kSequence; break;
-      case fl::optional::kMapValue: kind = Kind::kMap; break;
-      case fl::optional::kOptionalValue: kind = Kind::kOptional; break;
-      default: break;
+      case fl::optional::kName:
+        ok = read_string(f, v.name, v.extras);
+        break;
+      case fl::optional::kElemType:
+        ok = read_int32(f, v.elem_type, v.extras);
+        break;
+      case fl::optional::kTensorValue:
+        kind = Kind::kTensor;
+        break;
+      case fl::optional::kSparseTensorValue:
+        kind = Kind::kSparseTensor;
+        break;
+      case fl::optional::kSequenceValue:
+        kind = Kind::kSequence;
+        break;
+      case fl::optional::kMapValue:
+        kind = Kind::kMap;
+        break;
+      case fl::optional::kOptionalValue:
+        kind = Kind::kOptional;
+        break;
+      default:
+        break;
     }
     // The IR holds one value; a second value field of another kind (these
     // are plain optional fields, not a oneof) stays unknown, which is lossless.
@@ -1147,11 +1327,21 @@ void Reader::parse_optional(Bytes bytes, ir::ValueData& v) {
       }
       ir::ValueData& e = *v.optional_value;
       switch (*kind) {
-        case Kind::kTensor: parse_tensor(f.bytes, e.tensor); break;
-        case Kind::kSparseTensor: parse_sparse(f.bytes, e.sparse_tensor); break;
-        case Kind::kSequence: parse_sequence(f.bytes, e); break;
-        case Kind::kMap: parse_map(f.bytes, e); break;
-        case Kind::kOptional: parse_optional(f.bytes, e); break;
+        case Kind::kTensor:
+          parse_tensor(f.bytes, e.tensor);
+          break;
+        case Kind::kSparseTensor:
+          parse_sparse(f.bytes, e.sparse_tensor);
+          break;
+        case Kind::kSequence:
+          parse_sequence(f.bytes, e);
+          break;
+        case Kind::kMap:
+          parse_map(f.bytes, e);
+          break;
+        case Kind::kOptional:
+          parse_optional(f.bytes, e);
+          break;
       }
       ok = true;
     }

@@ -129,9 +129,9 @@ class InputModel {
 
 /// A TensorProto written differently from the input.
 struct Change {
-  const std::byte* site;  ///< first byte of the TensorProto's payload in the input
-  bool to_external;       ///< else inline
-  Buffer bytes;           ///< inline: the payload, written as raw_data
+  const std::byte* site;                 ///< first byte of the TensorProto's payload in the input
+  bool to_external;                      ///< else inline
+  Buffer bytes;                          ///< inline: the payload, written as raw_data
   std::vector<ir::StringEntry> entries;  ///< external: the new external_data
 };
 
@@ -157,14 +157,15 @@ void read_name(const Field& f, std::string_view& out) {
 
 class Planner {
  public:
-  Planner(std::shared_ptr<const InputModel> input, const fs::path& base_dir, const WriteOptions& options,
-          std::size_t max_depth, std::string model_file_name)
+  Planner(std::shared_ptr<const InputModel> input, const fs::path& base_dir,
+          const WriteOptions& options, std::size_t max_depth, std::string model_file_name)
       : input_(std::move(input)),
         origin_(input_->bytes().data()),
         options_(options),
         max_depth_(max_depth),
         resolver_(base_dir),
-        one_file_(options.external_file.empty() ? model_file_name + ".data" : options.external_file) {}
+        one_file_(options.external_file.empty() ? model_file_name + ".data"
+                                                : options.external_file) {}
 
   /// Walks the model; returns false if it holds no graph.
   bool model();
@@ -187,8 +188,8 @@ class Planner {
   void training(Bytes body);
   void sparse(Bytes body);
   void tensor(Bytes body, std::string_view* name_out = nullptr);
-  void validate_tensor(Bytes body, std::string_view& name, bool& external, bool& has_raw, Bytes& raw,
-                       std::int32_t& data_type);
+  void validate_tensor(Bytes body, std::string_view& name, bool& external, bool& has_raw,
+                       Bytes& raw, std::int32_t& data_type);
   ir::TensorData external_tensor(Bytes body);
   void entry(Bytes body, ir::StringEntry* out);
   void finish_keep();
@@ -333,9 +334,15 @@ void Planner::node(Bytes body, std::size_t index) {
     while (!d.done()) {
       const Field f = d.next();
       switch (f.number) {
-        case fl::node::kName: read_name(f, name); break;
-        case fl::node::kOpType: read_name(f, op_type); break;
-        case fl::node::kDomain: read_name(f, domain); break;
+        case fl::node::kName:
+          read_name(f, name);
+          break;
+        case fl::node::kOpType:
+          read_name(f, op_type);
+          break;
+        case fl::node::kDomain:
+          read_name(f, domain);
+          break;
         case fl::node::kAttribute:
           if (f.type == WireType::kLen) {
             std::string_view attr_name;
@@ -347,7 +354,9 @@ void Planner::node(Bytes body, std::size_t index) {
               while (!ad.done()) {
                 const Field af = ad.next();
                 switch (af.number) {
-                  case fl::attr::kName: read_name(af, attr_name); break;
+                  case fl::attr::kName:
+                    read_name(af, attr_name);
+                    break;
                   case fl::attr::kT:
                   case fl::attr::kG:
                   case fl::attr::kTensors:
@@ -359,7 +368,8 @@ void Planner::node(Bytes body, std::size_t index) {
                     in_order = in_order && af.number >= last;
                     last = af.number;
                     break;
-                  default: break;
+                  default:
+                    break;
                 }
               }
               if (holds_tensors) attribute(f.bytes, in_order);
@@ -369,7 +379,8 @@ void Planner::node(Bytes body, std::size_t index) {
             ++n_attributes;
           }
           break;
-        default: break;
+        default:
+          break;
       }
     }
   } catch (const Error& e) {
@@ -411,7 +422,9 @@ void Planner::attribute(Bytes body, bool in_order) {
           if (++n_t > 1) throw NeedsIr{};
           tensor(f.bytes);
           break;
-        case fl::attr::kG: parts.push_back(f.bytes); break;  // parts merge into one graph
+        case fl::attr::kG:
+          parts.push_back(f.bytes);
+          break;  // parts merge into one graph
         case fl::attr::kTensors:
           flush_graph();
           tensor(f.bytes);
@@ -429,7 +442,8 @@ void Planner::attribute(Bytes body, bool in_order) {
           flush_graph();
           sparse(f.bytes);
           break;
-        default: break;
+        default:
+          break;
       }
     }
     flush_graph();
@@ -525,7 +539,9 @@ void Planner::entry(Bytes body, ir::StringEntry* out) {
   while (!d.done()) {
     const Field f = d.next();
     if (out == nullptr) continue;
-    std::string* value = f.number == fl::entry::kKey ? &out->key : f.number == fl::entry::kValue ? &out->value : nullptr;
+    std::string* value = f.number == fl::entry::kKey     ? &out->key
+                         : f.number == fl::entry::kValue ? &out->value
+                                                         : nullptr;
     if (value != nullptr && f.type == WireType::kLen) {
       value->assign(f.chars());
       if (value->empty()) out->extras.mark_default(static_cast<int>(f.number));
@@ -537,8 +553,8 @@ void Planner::entry(Bytes body, ir::StringEntry* out) {
 
 // The checks the reader makes on a TensorProto's fields (packed lists, nested
 // messages), and what the plan needs from it.
-void Planner::validate_tensor(Bytes body, std::string_view& name, bool& external, bool& has_raw, Bytes& raw,
-                              std::int32_t& data_type) {
+void Planner::validate_tensor(Bytes body, std::string_view& name, bool& external, bool& has_raw,
+                              Bytes& raw, std::int32_t& data_type) {
   auto varints = [&](const Field& f) {
     if (f.type != WireType::kLen) return;
     Decoder vd = decoder(f.bytes);
@@ -554,9 +570,15 @@ void Planner::validate_tensor(Bytes body, std::string_view& name, bool& external
       case fl::tensor::kDims:
       case fl::tensor::kInt32Data:
       case fl::tensor::kInt64Data:
-      case fl::tensor::kUint64Data: varints(f); break;
-      case fl::tensor::kFloatData: fixed(f, WireType::kFixed32); break;
-      case fl::tensor::kDoubleData: fixed(f, WireType::kFixed64); break;
+      case fl::tensor::kUint64Data:
+        varints(f);
+        break;
+      case fl::tensor::kFloatData:
+        fixed(f, WireType::kFixed32);
+        break;
+      case fl::tensor::kDoubleData:
+        fixed(f, WireType::kFixed64);
+        break;
       case fl::tensor::kDataType:
         if (f.type == WireType::kVarint) data_type = f.as_int32();
         break;
@@ -567,7 +589,9 @@ void Planner::validate_tensor(Bytes body, std::string_view& name, bool& external
           while (!sd.done()) sd.next();
         }
         break;
-      case fl::tensor::kName: read_name(f, name); break;
+      case fl::tensor::kName:
+        read_name(f, name);
+        break;
       case fl::tensor::kRawData:
         if (f.type == WireType::kLen) {
           has_raw = true;
@@ -583,7 +607,8 @@ void Planner::validate_tensor(Bytes body, std::string_view& name, bool& external
           external = f.as_int32() == static_cast<std::int32_t>(ir::TensorData::Location::kExternal);
         }
         break;
-      default: break;
+      default:
+        break;
     }
   }
 }
@@ -596,8 +621,9 @@ ir::TensorData Planner::external_tensor(Bytes body) {
     const Field f = d.next();
     switch (f.number) {
       case fl::tensor::kDims:
-        wire::for_each_scalar(f, WireType::kVarint, origin_,
-                              [&](std::uint64_t v) { t.dims.push_back(static_cast<std::int64_t>(v)); });
+        wire::for_each_scalar(f, WireType::kVarint, origin_, [&](std::uint64_t v) {
+          t.dims.push_back(static_cast<std::int64_t>(v));
+        });
         break;
       case fl::tensor::kDataType:
         if (f.type == WireType::kVarint) t.data_type = static_cast<DataType>(f.as_int32());
@@ -609,9 +635,11 @@ ir::TensorData Planner::external_tensor(Bytes body) {
         if (f.type == WireType::kLen) entry(f.bytes, &t.external_data.emplace_back());
         break;
       case fl::tensor::kDataLocation:
-        if (f.type == WireType::kVarint) t.data_location = static_cast<ir::TensorData::Location>(f.as_int32());
+        if (f.type == WireType::kVarint)
+          t.data_location = static_cast<ir::TensorData::Location>(f.as_int32());
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return t;
@@ -640,7 +668,8 @@ void Planner::tensor(Bytes body, std::string_view* name_out) {
       const ir::ExternalDataRef ref = t.external_ref();
       auto [it, fresh] = keep_.try_emplace(ref.location);
       if (fresh) keep_order_.push_back(ref.location);
-      it->second.push_back({body.data(), std::move(t.external_data), KeptTensor{ref.offset, ref.length, bytes}});
+      it->second.push_back(
+          {body.data(), std::move(t.external_data), KeptTensor{ref.offset, ref.length, bytes}});
       return;
     }
   }
@@ -678,7 +707,10 @@ void Planner::finish_keep() {
     for (Kept& k : tensors) {
       const std::uint64_t offset = layout.add(k.tensor.bytes);
       changes_.push_back(
-          {k.site, true, {}, with_offset(std::move(k.entries), location, offset, k.tensor.bytes.size())});
+          {k.site,
+           true,
+           {},
+           with_offset(std::move(k.entries), location, offset, k.tensor.bytes.size())});
     }
     file.pieces = std::move(layout.pieces());
   }
@@ -695,10 +727,17 @@ class Emitter {
     input_.rewind();
     fields(e, input_.bytes(), [&](Encoder& en, const Field& f) {
       switch (f.number) {
-        case fl::model::kGraph: graph(en, f.bytes); return;
-        case fl::model::kTrainingInfo: training(en, f.bytes); return;
-        case fl::model::kFunctions: function(en, f.bytes); return;
-        default: unexpected(f);
+        case fl::model::kGraph:
+          graph(en, f.bytes);
+          return;
+        case fl::model::kTrainingInfo:
+          training(en, f.bytes);
+          return;
+        case fl::model::kFunctions:
+          function(en, f.bytes);
+          return;
+        default:
+          unexpected(f);
       }
     });
   }
@@ -717,8 +756,9 @@ class Emitter {
     return *it;
   }
   [[noreturn]] void unexpected(const Field& f) const {
-    throw Error("internal error: a changed tensor inside field " + std::to_string(f.number) + " at byte " +
-                std::to_string(f.raw.data() - origin_) + " that the writer does not visit");
+    throw Error("internal error: a changed tensor inside field " + std::to_string(f.number) +
+                " at byte " + std::to_string(f.raw.data() - origin_) +
+                " that the writer does not visit");
   }
 
   /// Copies the fields of `body` verbatim, in runs, except those holding a
@@ -741,10 +781,17 @@ class Emitter {
   void graph(Encoder& e, Bytes body) {
     fields(e, body, [&](Encoder& en, const Field& f) {
       switch (f.number) {
-        case fl::graph::kNode: node(en, f.bytes); return;
-        case fl::graph::kInitializer: tensor(en, f.bytes, change_at(f)); return;
-        case fl::graph::kSparseInitializer: sparse(en, f.bytes); return;
-        default: unexpected(f);
+        case fl::graph::kNode:
+          node(en, f.bytes);
+          return;
+        case fl::graph::kInitializer:
+          tensor(en, f.bytes, change_at(f));
+          return;
+        case fl::graph::kSparseInitializer:
+          sparse(en, f.bytes);
+          return;
+        default:
+          unexpected(f);
       }
     });
   }
@@ -758,27 +805,40 @@ class Emitter {
     fields(e, body, [&](Encoder& en, const Field& f) {
       switch (f.number) {
         case fl::attr::kT:
-        case fl::attr::kTensors: tensor(en, f.bytes, change_at(f)); return;
+        case fl::attr::kTensors:
+          tensor(en, f.bytes, change_at(f));
+          return;
         case fl::attr::kG:
-        case fl::attr::kGraphs: graph(en, f.bytes); return;
+        case fl::attr::kGraphs:
+          graph(en, f.bytes);
+          return;
         case fl::attr::kSparseTensor:
-        case fl::attr::kSparseTensors: sparse(en, f.bytes); return;
-        default: unexpected(f);
+        case fl::attr::kSparseTensors:
+          sparse(en, f.bytes);
+          return;
+        default:
+          unexpected(f);
       }
     });
   }
   void function(Encoder& e, Bytes body) {
     fields(e, body, [&](Encoder& en, const Field& f) {
       switch (f.number) {
-        case fl::function::kNode: node(en, f.bytes); return;
-        case fl::function::kAttributeProto: attribute(en, f.bytes); return;
-        default: unexpected(f);
+        case fl::function::kNode:
+          node(en, f.bytes);
+          return;
+        case fl::function::kAttributeProto:
+          attribute(en, f.bytes);
+          return;
+        default:
+          unexpected(f);
       }
     });
   }
   void training(Encoder& e, Bytes body) {
     fields(e, body, [&](Encoder& en, const Field& f) {
-      if (f.number != fl::training::kInitialization && f.number != fl::training::kAlgorithm) unexpected(f);
+      if (f.number != fl::training::kInitialization && f.number != fl::training::kAlgorithm)
+        unexpected(f);
       graph(en, f.bytes);
     });
   }
@@ -809,16 +869,18 @@ class Emitter {
           e.unknown(s.extras);
         });
       }
-      e.int32_field(fl::tensor::kDataLocation, static_cast<std::int32_t>(ir::TensorData::Location::kExternal));
+      e.int32_field(fl::tensor::kDataLocation,
+                    static_cast<std::int32_t>(ir::TensorData::Location::kExternal));
       external_pending = false;
     };
     Decoder d(body, origin_);
     const std::byte* run = body.data();
     while (!d.done()) {
       const Field f = d.next();
-      const bool replaced = ((f.number == fl::tensor::kRawData || f.number == fl::tensor::kExternalData) &&
-                             f.type == WireType::kLen) ||
-                            (f.number == fl::tensor::kDataLocation && f.type == WireType::kVarint);
+      const bool replaced =
+          ((f.number == fl::tensor::kRawData || f.number == fl::tensor::kExternalData) &&
+           f.type == WireType::kLen) ||
+          (f.number == fl::tensor::kDataLocation && f.type == WireType::kVarint);
       const bool insert = (raw_pending && f.number > fl::tensor::kRawData) ||
                           (external_pending && f.number > fl::tensor::kDataLocation);
       if (!replaced && !insert) continue;
@@ -865,8 +927,10 @@ bool already_in_place(const OutFile& file, const fs::path& target,
   std::uint64_t at = 0;
   for (const Piece& p : file.pieces) {
     if (p.bytes.bytes().data() != source->bytes.data() + p.offset) return false;
-    const Bytes gap = source->bytes.subspan(static_cast<std::size_t>(at), static_cast<std::size_t>(p.offset - at));
-    if (std::any_of(gap.begin(), gap.end(), [](std::byte b) { return b != std::byte{0}; })) return false;
+    const Bytes gap = source->bytes.subspan(static_cast<std::size_t>(at),
+                                            static_cast<std::size_t>(p.offset - at));
+    if (std::any_of(gap.begin(), gap.end(), [](std::byte b) { return b != std::byte{0}; }))
+      return false;
     at = p.offset + p.bytes.size();
   }
   return true;
@@ -878,7 +942,8 @@ auto with_text_hint(Bytes bytes, Fn&& fn) {
     return fn();
   } catch (const Error& e) {
     if (wire::looks_like_text(bytes)) {
-      throw Error("not a binary ONNX model (looks like text; use `onnxkit convert` for the text syntax)");
+      throw Error(
+          "not a binary ONNX model (looks like text; use `onnxkit convert` for the text syntax)");
     }
     throw;
   }
@@ -921,7 +986,8 @@ TranscodeStats transcode_model_file(const fs::path& in_path, const fs::path& out
   }
 
   std::vector<Change>& changes = plan->changes();
-  std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.site < b.site; });
+  std::sort(changes.begin(), changes.end(),
+            [](const Change& a, const Change& b) { return a.site < b.site; });
   stats.tensors_changed = changes.size();
 
   // ---- writing: data files first, then the model; renames last

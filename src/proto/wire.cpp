@@ -21,7 +21,8 @@ void Decoder::bad_tag(std::uint64_t tag, const std::byte* at) const {
   if (number == 0) malformed("invalid field number 0", at);
   const auto type = static_cast<std::uint8_t>(tag & 7u);
   if (type == 4) malformed("unexpected end-group tag for field " + std::to_string(number), at);
-  malformed("invalid wire type " + std::to_string(type) + " for field " + std::to_string(number), at);
+  malformed("invalid wire type " + std::to_string(type) + " for field " + std::to_string(number),
+            at);
 }
 
 void Decoder::truncated_fixed(std::uint32_t number, int width, const std::byte* at) const {
@@ -55,7 +56,8 @@ void Decoder::skip_group(std::uint32_t number) {
         break;
       case 2: {
         const std::uint64_t len = varint();
-        if (len > static_cast<std::uint64_t>(end_ - p_)) malformed("length past the end in group", start);
+        if (len > static_cast<std::uint64_t>(end_ - p_))
+          malformed("length past the end in group", start);
         p_ += len;
         break;
       }

@@ -45,7 +45,9 @@ struct Field {
   std::string_view raw_chars() const noexcept {
     return {reinterpret_cast<const char*>(raw.data()), raw.size()};
   }
-  float as_float() const noexcept { return std::bit_cast<float>(static_cast<std::uint32_t>(value)); }
+  float as_float() const noexcept {
+    return std::bit_cast<float>(static_cast<std::uint32_t>(value));
+  }
   double as_double() const noexcept { return std::bit_cast<double>(value); }
   /// int32 fields are varints whose low 32 bits hold the value.
   std::int32_t as_int32() const noexcept {
@@ -75,7 +77,8 @@ class Decoder {
   [[noreturn]] void malformed(const std::string& what, const std::byte* at) const;
   [[noreturn]] void bad_tag(std::uint64_t tag, const std::byte* at) const;
   [[noreturn]] void truncated_fixed(std::uint32_t number, int width, const std::byte* at) const;
-  [[noreturn]] void truncated_len(std::uint32_t number, std::uint64_t len, const std::byte* at) const;
+  [[noreturn]] void truncated_len(std::uint32_t number, std::uint64_t len,
+                                  const std::byte* at) const;
   void skip_group(std::uint32_t number);
 
   const std::byte* p_;
@@ -173,8 +176,8 @@ bool for_each_scalar(const Field& f, WireType elem, const std::byte* origin, Fn&
   if (f.bytes.size() % width != 0) {
     throw Error("packed field " + std::to_string(f.number) + " of " +
                 std::to_string(f.bytes.size()) + " bytes is not a multiple of " +
-                std::to_string(width) + " (at byte " +
-                std::to_string(f.bytes.data() - origin) + ")");
+                std::to_string(width) + " (at byte " + std::to_string(f.bytes.data() - origin) +
+                ")");
   }
   for (std::size_t i = 0; i < f.bytes.size(); i += width) {
     std::uint64_t v = 0;

@@ -31,7 +31,7 @@ std::string describe_tensor(const ir::TensorData& t) {
 struct Placement {
   enum class Kind : std::uint8_t { kAsIs, kInline, kExternal };
   Kind kind = Kind::kAsIs;
-  Buffer bytes;                         ///< kInline: written as raw_data
+  Buffer bytes;                          ///< kInline: written as raw_data
   std::vector<ir::StringEntry> entries;  ///< kExternal: the new external_data
 };
 
@@ -234,17 +234,20 @@ void MessageWriter::tensor(Encoder& e, const ir::TensorData& t, std::string_view
       entries(e, fl::tensor::kExternalData, t.external_data);
       e.opt_int32(fl::tensor::kDataLocation, static_cast<std::int32_t>(t.data_location), t.extras);
       break;
-    case Kind::kInline: break;
+    case Kind::kInline:
+      break;
     case Kind::kExternal:
       entries(e, fl::tensor::kExternalData, p->entries);
-      e.int32_field(fl::tensor::kDataLocation, static_cast<std::int32_t>(ir::TensorData::Location::kExternal));
+      e.int32_field(fl::tensor::kDataLocation,
+                    static_cast<std::int32_t>(ir::TensorData::Location::kExternal));
       break;
   }
   entries(e, fl::tensor::kMetadataProps, t.metadata_props);
   e.unknown(t.extras);
 }
 
-void MessageWriter::sparse(Encoder& e, const ir::SparseTensorData& s, std::string_view values_name) {
+void MessageWriter::sparse(Encoder& e, const ir::SparseTensorData& s,
+                           std::string_view values_name) {
   if (s.has_values) e.message(fl::sparse::kValues, [&] { tensor(e, s.values, values_name); });
   if (s.has_indices) e.message(fl::sparse::kIndices, [&] { tensor(e, s.indices, s.indices.name); });
   e.unpacked_varints(fl::sparse::kDims, s.dims);
@@ -299,7 +302,8 @@ void MessageWriter::type_member(Encoder& e, const ir::Type& t) {
         e.unknown(x);
       });
       break;
-    case Kind::kNone: break;
+    case Kind::kNone:
+      break;
   }
 }
 
@@ -345,7 +349,8 @@ void MessageWriter::attribute(Encoder& e, const ir::Attribute& a) {
   e.unpacked_floats(fl::attr::kFloats, a.floats);
   e.unpacked_varints(fl::attr::kInts, a.ints);
   e.strings(fl::attr::kStrings, a.strings);
-  for (const ir::TensorData& t : a.tensors) e.message(fl::attr::kTensors, [&] { tensor(e, t, t.name); });
+  for (const ir::TensorData& t : a.tensors)
+    e.message(fl::attr::kTensors, [&] { tensor(e, t, t.name); });
   for (const auto& g : a.graphs) e.message(fl::attr::kGraphs, [&] { graph(e, *g); });
   e.opt_string(fl::attr::kDocString, a.doc_string, x);
   if (a.tp) e.message(fl::attr::kTp, [&] { type(e, *a.tp); });
@@ -353,7 +358,8 @@ void MessageWriter::attribute(Encoder& e, const ir::Attribute& a) {
   e.opt_int32(fl::attr::kType, static_cast<std::int32_t>(a.type), x);
   e.opt_string(fl::attr::kRefAttrName, a.ref_attr_name, x);
   if (a.sparse_tensor) {
-    e.message(fl::attr::kSparseTensor, [&] { sparse(e, *a.sparse_tensor, a.sparse_tensor->values.name); });
+    e.message(fl::attr::kSparseTensor,
+              [&] { sparse(e, *a.sparse_tensor, a.sparse_tensor->values.name); });
   }
   for (const ir::SparseTensorData& s : a.sparse_tensors) {
     e.message(fl::attr::kSparseTensors, [&] { sparse(e, s, s.values.name); });
@@ -367,7 +373,8 @@ void MessageWriter::node(Encoder& e, const ir::Node& n) {
   for (const ir::Tensor* t : n.outputs()) e.bytes_field(fl::node::kOutput, t->name());
   e.opt_string(fl::node::kName, n.name(), x);
   e.opt_string(fl::node::kOpType, n.op_type(), x);
-  for (const ir::Attribute& a : n.attributes()) e.message(fl::node::kAttribute, [&] { attribute(e, a); });
+  for (const ir::Attribute& a : n.attributes())
+    e.message(fl::node::kAttribute, [&] { attribute(e, a); });
   e.opt_string(fl::node::kDocString, n.doc_string(), x);
   e.opt_string(fl::node::kDomain, n.domain(), x);
   e.opt_string(fl::node::kOverload, n.overload(), x);
@@ -503,7 +510,8 @@ void MessageWriter::function(Encoder& e, const ir::Function& f) {
 }
 
 void MessageWriter::training(Encoder& e, const ir::TrainingInfo& t) {
-  if (t.initialization) e.message(fl::training::kInitialization, [&] { graph(e, *t.initialization); });
+  if (t.initialization)
+    e.message(fl::training::kInitialization, [&] { graph(e, *t.initialization); });
   if (t.algorithm) e.message(fl::training::kAlgorithm, [&] { graph(e, *t.algorithm); });
   entries(e, fl::training::kInitializationBinding, t.initialization_binding);
   entries(e, fl::training::kUpdateBinding, t.update_binding);
@@ -524,7 +532,8 @@ void MessageWriter::model(Encoder& e, const ir::Model& m) {
   for (const ir::TrainingInfo& t : m.training_info) {
     e.message(fl::model::kTrainingInfo, [&] { training(e, t); });
   }
-  for (const ir::Function& f : m.functions) e.message(fl::model::kFunctions, [&] { function(e, f); });
+  for (const ir::Function& f : m.functions)
+    e.message(fl::model::kFunctions, [&] { function(e, f); });
   e.unknown(x);
 }
 
@@ -533,13 +542,16 @@ void MessageWriter::model(Encoder& e, const ir::Model& m) {
 void MessageWriter::sequence(Encoder& e, const ir::ValueData& v) {
   e.opt_string(fl::sequence::kName, v.name, v.extras);
   e.opt_int32(fl::sequence::kElemType, v.elem_type, v.extras);
-  for (const auto& t : v.tensor_values) e.message(fl::sequence::kTensorValues, [&] { tensor(e, t, t.name); });
+  for (const auto& t : v.tensor_values)
+    e.message(fl::sequence::kTensorValues, [&] { tensor(e, t, t.name); });
   for (const auto& s : v.sparse_tensor_values) {
     e.message(fl::sequence::kSparseTensorValues, [&] { sparse(e, s, s.values.name); });
   }
-  for (const auto& s : v.sequence_values) e.message(fl::sequence::kSequenceValues, [&] { sequence(e, s); });
+  for (const auto& s : v.sequence_values)
+    e.message(fl::sequence::kSequenceValues, [&] { sequence(e, s); });
   for (const auto& m : v.map_values) e.message(fl::sequence::kMapValues, [&] { map(e, m); });
-  for (const auto& o : v.optional_values) e.message(fl::sequence::kOptionalValues, [&] { optional(e, o); });
+  for (const auto& o : v.optional_values)
+    e.message(fl::sequence::kOptionalValues, [&] { optional(e, o); });
   e.unknown(v.extras);
 }
 
@@ -548,7 +560,8 @@ void MessageWriter::map(Encoder& e, const ir::ValueData& v) {
   e.opt_int32(fl::map::kKeyType, v.key_type, v.extras);
   e.unpacked_varints(fl::map::kKeys, v.keys);
   e.strings(fl::map::kStringKeys, v.string_keys);
-  if (v.map_value_sequence) e.message(fl::map::kValues, [&] { sequence(e, *v.map_value_sequence); });
+  if (v.map_value_sequence)
+    e.message(fl::map::kValues, [&] { sequence(e, *v.map_value_sequence); });
   e.unknown(v.extras);
 }
 
@@ -565,9 +578,15 @@ void MessageWriter::optional(Encoder& e, const ir::ValueData& v) {
         e.message(fl::optional::kSparseTensorValue,
                   [&] { sparse(e, o->sparse_tensor, o->sparse_tensor.values.name); });
         break;
-      case Kind::kSequence: e.message(fl::optional::kSequenceValue, [&] { sequence(e, *o); }); break;
-      case Kind::kMap: e.message(fl::optional::kMapValue, [&] { map(e, *o); }); break;
-      case Kind::kOptional: e.message(fl::optional::kOptionalValue, [&] { optional(e, *o); }); break;
+      case Kind::kSequence:
+        e.message(fl::optional::kSequenceValue, [&] { sequence(e, *o); });
+        break;
+      case Kind::kMap:
+        e.message(fl::optional::kMapValue, [&] { map(e, *o); });
+        break;
+      case Kind::kOptional:
+        e.message(fl::optional::kOptionalValue, [&] { optional(e, *o); });
+        break;
     }
   }
   e.unknown(v.extras);
@@ -576,11 +595,21 @@ void MessageWriter::optional(Encoder& e, const ir::ValueData& v) {
 void MessageWriter::value(Encoder& e, const ir::ValueData& v) {
   using Kind = ir::ValueData::Kind;
   switch (v.kind) {
-    case Kind::kTensor: tensor(e, v.tensor, v.tensor.name); break;
-    case Kind::kSparseTensor: sparse(e, v.sparse_tensor, v.sparse_tensor.values.name); break;
-    case Kind::kSequence: sequence(e, v); break;
-    case Kind::kMap: map(e, v); break;
-    case Kind::kOptional: optional(e, v); break;
+    case Kind::kTensor:
+      tensor(e, v.tensor, v.tensor.name);
+      break;
+    case Kind::kSparseTensor:
+      sparse(e, v.sparse_tensor, v.sparse_tensor.values.name);
+      break;
+    case Kind::kSequence:
+      sequence(e, v);
+      break;
+    case Kind::kMap:
+      map(e, v);
+      break;
+    case Kind::kOptional:
+      optional(e, v);
+      break;
   }
 }
 
@@ -629,7 +658,8 @@ Buffer SavePlan::external_bytes(const ir::TensorData& t) {
   if (auto size = t.byte_size(); size && *size == 0) return {};
   if (!resolver_) {
     if (model_.path.empty()) {
-      throw Error(describe_tensor(t), "its external data was not loaded and the model has no source path");
+      throw Error(describe_tensor(t),
+                  "its external data was not loaded and the model has no source path");
     }
     fs::path base = model_.path.parent_path();
     resolver_.emplace(base.empty() ? fs::path(".") : base);
@@ -657,8 +687,10 @@ void SavePlan::keep_external(std::vector<const ir::TensorData*> tensors, Externa
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const ir::TensorData* t = tensors[i];
     const std::uint64_t offset = layout.add(kept[i].bytes);
-    placements_[t] = Placement{Placement::Kind::kExternal, {},
-                               with_offset(t->external_data, file.location, offset, kept[i].bytes.size())};
+    placements_[t] =
+        Placement{Placement::Kind::kExternal,
+                  {},
+                  with_offset(t->external_data, file.location, offset, kept[i].bytes.size())};
   }
   file.pieces = std::move(layout.pieces());
 }
@@ -692,13 +724,15 @@ std::vector<ExternalFile> SavePlan::make(const std::string& model_file_name) {
 
   if (options_.external_data == Mode::kInline) {
     for_each_tensor(model_, [&](const ir::TensorData& t) {
-      if (t.is_external()) placements_[&t] = Placement{Placement::Kind::kInline, external_bytes(t), {}};
+      if (t.is_external())
+        placements_[&t] = Placement{Placement::Kind::kInline, external_bytes(t), {}};
     });
     return files;
   }
 
   // kOneFile
-  ExternalLayout layout(options_.external_file.empty() ? model_file_name + ".data" : options_.external_file);
+  ExternalLayout layout(options_.external_file.empty() ? model_file_name + ".data"
+                                                       : options_.external_file);
   check_output_location(layout.location());
   for_each_tensor(model_, [&](const ir::TensorData& t) {
     if (t.data_type == DataType::kString || (!t.has_raw_data && !t.is_external())) return;
@@ -708,7 +742,8 @@ std::vector<ExternalFile> SavePlan::make(const std::string& model_file_name) {
       return;
     }
     const std::uint64_t offset = layout.add(bytes);
-    placements_[&t] = Placement{Placement::Kind::kExternal, {}, layout.fresh_entries(offset, bytes.size())};
+    placements_[&t] =
+        Placement{Placement::Kind::kExternal, {}, layout.fresh_entries(offset, bytes.size())};
   });
   ExternalFile file;
   file.location = layout.location();
@@ -741,7 +776,8 @@ void write_model_file(const ir::Model& model, const fs::path& path, const WriteO
 
     Encoder sizer;
     writer.model(sizer, model);
-    if (options.external_data == WriteOptions::ExternalData::kInline && sizer.count() > kProtobufLimit) {
+    if (options.external_data == WriteOptions::ExternalData::kInline &&
+        sizer.count() > kProtobufLimit) {
       fail_too_big_inline(sizer.count());
     }
     auto model_file = std::make_unique<TempFile>(path);

@@ -12,13 +12,20 @@ struct NumpyName {
   const char* name;
 };
 constexpr NumpyName kNumpyNames[] = {
-    {DataType::kFloat, "float32"},     {DataType::kUint8, "uint8"},
-    {DataType::kInt8, "int8"},         {DataType::kUint16, "uint16"},
-    {DataType::kInt16, "int16"},       {DataType::kInt32, "int32"},
-    {DataType::kInt64, "int64"},       {DataType::kString, "object"},
-    {DataType::kBool, "bool"},         {DataType::kFloat16, "float16"},
-    {DataType::kDouble, "float64"},    {DataType::kUint32, "uint32"},
-    {DataType::kUint64, "uint64"},     {DataType::kComplex64, "complex64"},
+    {DataType::kFloat, "float32"},
+    {DataType::kUint8, "uint8"},
+    {DataType::kInt8, "int8"},
+    {DataType::kUint16, "uint16"},
+    {DataType::kInt16, "int16"},
+    {DataType::kInt32, "int32"},
+    {DataType::kInt64, "int64"},
+    {DataType::kString, "object"},
+    {DataType::kBool, "bool"},
+    {DataType::kFloat16, "float16"},
+    {DataType::kDouble, "float64"},
+    {DataType::kUint32, "uint32"},
+    {DataType::kUint64, "uint64"},
+    {DataType::kComplex64, "complex64"},
     {DataType::kComplex128, "complex128"},
 };
 
@@ -170,23 +177,30 @@ py::object attribute_to_py(ir::Attribute& a) {
     return wrap(pool->model.graph->add_constant(d.name, d));
   };
   switch (a.type) {
-    case T::kFloat: return py::float_(a.f);
-    case T::kInt: return py::int_(a.i);
-    case T::kString: return str(a.s);
-    case T::kFloats: return py::cast(a.floats);
-    case T::kInts: return py::cast(a.ints);
+    case T::kFloat:
+      return py::float_(a.f);
+    case T::kInt:
+      return py::int_(a.i);
+    case T::kString:
+      return str(a.s);
+    case T::kFloats:
+      return py::cast(a.floats);
+    case T::kInts:
+      return py::cast(a.ints);
     case T::kStrings: {
       py::list l;
       for (const auto& s : a.strings) l.append(str(s));
       return l;
     }
-    case T::kTensor: return a.t ? constant(*a.t) : py::none();
+    case T::kTensor:
+      return a.t ? constant(*a.t) : py::none();
     case T::kTensors: {
       py::list l;
       for (const auto& t : a.tensors) l.append(constant(t));
       return l;
     }
-    case T::kGraph: return wrap(a.g.get());
+    case T::kGraph:
+      return wrap(a.g.get());
     case T::kGraphs: {
       py::list l;
       for (const auto& g : a.graphs) l.append(wrap(g.get()));
@@ -204,8 +218,8 @@ namespace {
 bool is_tensor_handle(py::handle v) { return py::isinstance<TensorHandle>(v); }
 bool is_graph_handle(py::handle v) { return py::isinstance<GraphHandle>(v); }
 bool is_integral(py::handle v) {
-  return py::isinstance<py::int_>(v) ||
-         py::isinstance(v, numpy().attr("integer")) || py::isinstance(v, numpy().attr("bool_"));
+  return py::isinstance<py::int_>(v) || py::isinstance(v, numpy().attr("integer")) ||
+         py::isinstance(v, numpy().attr("bool_"));
 }
 bool is_real(py::handle v) {
   return is_integral(v) || py::isinstance<py::float_>(v) ||
@@ -244,8 +258,7 @@ void set_attribute_from_py(ir::Node* node, const std::string& name, py::handle v
   };
   if (py::isinstance(v, numpy().attr("ndarray"))) v = v.attr("tolist")();
   // A dtype given as a type (np.float32) or np.dtype means its TensorProto code.
-  if (py::isinstance(v, numpy().attr("dtype")) ||
-      (PyType_Check(v.ptr()) && !is_tensor_handle(v))) {
+  if (py::isinstance(v, numpy().attr("dtype")) || (PyType_Check(v.ptr()) && !is_tensor_handle(v))) {
     a.type = T::kInt;
     a.i = static_cast<std::int64_t>(dtype_from_py(v));
   } else if (py::isinstance<py::bool_>(v) || is_integral(v)) {

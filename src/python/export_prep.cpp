@@ -37,7 +37,8 @@ class PtrSet {
 
  private:
   std::size_t home(const void* p) const {
-    return static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(p) * 0x9e3779b97f4a7c15ull) >> shift_);
+    return static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(p) * 0x9e3779b97f4a7c15ull) >>
+                                    shift_);
   }
   bool put(const void* p) {
     const std::size_t mask = slots_.size() - 1;
@@ -69,8 +70,10 @@ void prepare_graph(ir::Graph& g, bool do_type_check, std::vector<std::string>& d
     for (const auto* list : {&g.inputs(), &g.outputs()}) {
       for (const ir::Tensor* t : *list) {
         if (t->dtype() == DataType::kUndefined && t->type() == std::nullopt) {
-          fail(g.describe(), "graph input and output tensors must include dtype information; "
-                             "set the dtype of '" + t->name() + "' (or export with do_type_check=False)");
+          fail(g.describe(),
+               "graph input and output tensors must include dtype information; "
+               "set the dtype of '" +
+                   t->name() + "' (or export with do_type_check=False)");
         }
       }
     }
@@ -117,7 +120,8 @@ void prepare_graph(ir::Graph& g, bool do_type_check, std::vector<std::string>& d
     if (i + 8 < nodes.size()) __builtin_prefetch(nodes[i + 8].get());
     const ir::Node& n = *nodes[i];
     const std::string& d = n.domain();
-    if (!d.empty() && d != "ai.onnx" && std::find(domains.begin(), domains.end(), d) == domains.end()) {
+    if (!d.empty() && d != "ai.onnx" &&
+        std::find(domains.begin(), domains.end(), d) == domains.end()) {
       domains.push_back(d);
     }
     if (n.attributes().empty()) continue;

@@ -38,9 +38,8 @@ void bind_list_proxy(py::module_& m) {
       .def("__bool__", [](const ListProxy& l) { return l.ops->size() != 0; })
       .def("__getitem__",
            [](const ListProxy& l, py::ssize_t i) { return l.ops->get(norm_index(l, i)); })
-      .def("__getitem__", [](const ListProxy& l, const py::slice& s) -> py::object {
-        return l.to_list()[s];
-      })
+      .def("__getitem__",
+           [](const ListProxy& l, const py::slice& s) -> py::object { return l.to_list()[s]; })
       .def("__setitem__",
            [](ListProxy& l, py::ssize_t i, py::handle v) { l.ops->set(norm_index(l, i), v); })
       .def("__setitem__",
@@ -63,8 +62,7 @@ void bind_list_proxy(py::module_& m) {
              items.attr("reverse")();
              return py::iter(items);
            })
-      .def("__contains__",
-           [](const ListProxy& l, py::handle v) { return l.to_list().contains(v); })
+      .def("__contains__", [](const ListProxy& l, py::handle v) { return l.to_list().contains(v); })
       .def("index", [](const ListProxy& l, py::handle v) { return l.to_list().attr("index")(v); })
       .def("count", [](const ListProxy& l, py::handle v) { return l.to_list().attr("count")(v); })
       .def("append", [](ListProxy& l, py::handle v) { l.ops->insert(l.ops->size(), v); })
@@ -72,10 +70,8 @@ void bind_list_proxy(py::module_& m) {
            [](ListProxy& l, py::handle vs) {
              for (py::handle v : materialize(vs)) l.ops->insert(l.ops->size(), v);
            })
-      .def("insert",
-           [](ListProxy& l, py::ssize_t i, py::handle v) {
-             l.ops->insert(norm_index(l, i, true), v);
-           })
+      .def("insert", [](ListProxy& l, py::ssize_t i,
+                        py::handle v) { l.ops->insert(norm_index(l, i, true), v); })
       .def("remove",
            [](ListProxy& l, py::handle v) {
              py::list items = l.to_list();
@@ -87,7 +83,8 @@ void bind_list_proxy(py::module_& m) {
                }
              }
              for (std::size_t i = 0; i < n; ++i) {
-               if (py::reinterpret_borrow<py::object>(items[i]).equal(py::reinterpret_borrow<py::object>(v))) {
+               if (py::reinterpret_borrow<py::object>(items[i]).equal(
+                       py::reinterpret_borrow<py::object>(v))) {
                  l.ops->erase(i);
                  return;
                }

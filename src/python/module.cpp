@@ -55,7 +55,8 @@ TensorMap make_tensor_map(py::object graph_obj, bool check_duplicates) {
       m.order.push_back(t);
     } else if (m.order[it->second] != t) {
       if (check_duplicates) {
-        throw Error(g->describe(), "found distinct tensors that share the name '" + t->name() + "'");
+        throw Error(g->describe(),
+                    "found distinct tensors that share the name '" + t->name() + "'");
       }
       m.order[it->second] = t;  // as onnx-graphsurgeon: the later one wins
     }
@@ -200,13 +201,13 @@ void bind_model(py::module_& m) {
       }))
       .def_property_readonly("graph",
                              [](ModelHandle& h) { return wrap(h.root->model.graph.get()); })
-#define ONNXKIT_MODEL_FIELD(field)                                                     \
-  .def_property(                                                                       \
-      #field, [](ModelHandle& h) { return h.root->model.field; },                      \
+#define ONNXKIT_MODEL_FIELD(field)                                \
+  .def_property(                                                  \
+      #field, [](ModelHandle& h) { return h.root->model.field; }, \
       [](ModelHandle& h, decltype(ir::Model::field) v) { h.root->model.field = std::move(v); })
-      ONNXKIT_MODEL_FIELD(ir_version) ONNXKIT_MODEL_FIELD(producer_name)
-          ONNXKIT_MODEL_FIELD(producer_version) ONNXKIT_MODEL_FIELD(domain)
-              ONNXKIT_MODEL_FIELD(model_version) ONNXKIT_MODEL_FIELD(doc_string)
+          ONNXKIT_MODEL_FIELD(ir_version) ONNXKIT_MODEL_FIELD(producer_name)
+              ONNXKIT_MODEL_FIELD(producer_version) ONNXKIT_MODEL_FIELD(domain)
+                  ONNXKIT_MODEL_FIELD(model_version) ONNXKIT_MODEL_FIELD(doc_string)
 #undef ONNXKIT_MODEL_FIELD
       .def_property(
           "opset_import", [](ModelHandle& h) { return opsets_to_py(h.root->model); },
@@ -223,9 +224,8 @@ void bind_model(py::module_& m) {
             return py::bytes(bytes);
           },
           "The model as ONNX protobuf bytes (every tensor inline).")
-      .def("copy", [](ModelHandle& h) {
-        return ModelHandle{make_root(h.root->model.copy(), false)};
-      });
+      .def("copy",
+           [](ModelHandle& h) { return ModelHandle{make_root(h.root->model.copy(), false)}; });
 
   m.def("load", &load_file, py::arg("path"), py::arg("load_external_data") = true,
         "Reads an ONNX model file (weights stay in the mapped file until changed).");
@@ -306,11 +306,16 @@ void bind_tensor(py::module_& m) {
             const auto t = h.get()->type();
             if (!t) return "tensor_type";
             switch (t->kind) {
-              case ir::Type::Kind::kSequence: return "sequence_type";
-              case ir::Type::Kind::kSparseTensor: return "sparse_tensor_type";
-              case ir::Type::Kind::kMap: return "map_type";
-              case ir::Type::Kind::kOptional: return "optional_type";
-              default: return "tensor_type";
+              case ir::Type::Kind::kSequence:
+                return "sequence_type";
+              case ir::Type::Kind::kSparseTensor:
+                return "sparse_tensor_type";
+              case ir::Type::Kind::kMap:
+                return "map_type";
+              case ir::Type::Kind::kOptional:
+                return "optional_type";
+              default:
+                return "tensor_type";
             }
           },
           [](TensorHandle& h, const std::string& v) {
@@ -345,7 +350,8 @@ void bind_tensor(py::module_& m) {
           [](TensorHandle& h) -> py::object {
             ir::Tensor* t = h.get();
             if (t->data() == nullptr) {
-              throw py::attribute_error("tensor '" + t->name() + "' is a Variable: it has no values");
+              throw py::attribute_error("tensor '" + t->name() +
+                                        "' is a Variable: it has no values");
             }
             return values_to_numpy(*t->data());
           },
@@ -470,10 +476,8 @@ void bind_node(py::module_& m) {
              if (a == nullptr) throw py::key_error(name);
              return attribute_to_py(*a);
            })
-      .def("_attr_set",
-           [](NodeHandle& h, const std::string& name, py::handle v) {
-             set_attribute_from_py(h.get(), name, v);
-           })
+      .def("_attr_set", [](NodeHandle& h, const std::string& name,
+                           py::handle v) { set_attribute_from_py(h.get(), name, v); })
       .def("_attr_del",
            [](NodeHandle& h, const std::string& name) {
              ir::Node* n = h.get();
@@ -559,8 +563,7 @@ void bind_graph(py::module_& m) {
              auto l = graph_tensors(self, true);
              l.ops->assign(materialize(v));
            })
-      .def_property_readonly("parent",
-                             [](GraphHandle& h) { return wrap(h.get()->parent()); })
+      .def_property_readonly("parent", [](GraphHandle& h) { return wrap(h.get()->parent()); })
       .def_property(
           "opset", [](GraphHandle& h) { return default_opset(model_of(h)); },
           [](GraphHandle& h, std::int64_t v) { set_default_opset(model_of(h), v); })
@@ -693,7 +696,7 @@ PYBIND11_MODULE(_onnxkit, m) {
   ok::bind_folding(m);
   ok::bind_session(m);
   ok::bind_custom_ops(m);
-  m.def("_set_classes", &ok::set_classes, py::arg("graph"), py::arg("node"),
-        py::arg("variable"), py::arg("constant"),
+  m.def("_set_classes", &ok::set_classes, py::arg("graph"), py::arg("node"), py::arg("variable"),
+        py::arg("constant"),
         "Python classes for new handles (onnxkit.gs registers its subclasses).");
 }

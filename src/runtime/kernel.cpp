@@ -9,7 +9,8 @@ namespace onnxkit::runtime {
 namespace {
 
 std::string version_range(std::int64_t lo, std::int64_t hi) {
-  return "[" + std::to_string(lo) + ", " + (hi == kLatestVersion ? std::string("latest") : std::to_string(hi)) + "]";
+  return "[" + std::to_string(lo) + ", " +
+         (hi == kLatestVersion ? std::string("latest") : std::to_string(hi)) + "]";
 }
 
 bool types_overlap(const std::vector<TypeRule>& a, const std::vector<TypeRule>& b) {
@@ -40,7 +41,8 @@ class FunctionKernel final : public Kernel {
 
 // ---- KernelInfo
 
-KernelInfo::KernelInfo(const ir::Node& node, std::int64_t since_version, std::vector<DataType> input_dtypes,
+KernelInfo::KernelInfo(const ir::Node& node, std::int64_t since_version,
+                       std::vector<DataType> input_dtypes,
                        std::vector<const Value*> constant_inputs, SubgraphList subgraphs)
     : node_(&node),
       since_version_(since_version),
@@ -66,7 +68,9 @@ const Value* KernelInfo::constant_input(std::size_t i) const noexcept {
   return i < constant_inputs_.size() ? constant_inputs_[i] : nullptr;
 }
 
-const ir::Attribute* KernelInfo::attr(std::string_view name) const { return node_->attribute(name); }
+const ir::Attribute* KernelInfo::attr(std::string_view name) const {
+  return node_->attribute(name);
+}
 
 bool KernelInfo::has_attr(std::string_view name) const { return attr(name) != nullptr; }
 
@@ -82,8 +86,9 @@ const ir::Attribute* typed(const KernelInfo& info, std::string_view name, ir::At
   const ir::Attribute* a = info.attr(name);
   if (a == nullptr) return nullptr;
   if (a->type != type) {
-    info.fail("attribute '" + std::string(name) + "' is " + std::string(ir::attribute_type_name(a->type)) +
-              ", expected " + std::string(ir::attribute_type_name(type)));
+    info.fail("attribute '" + std::string(name) + "' is " +
+              std::string(ir::attribute_type_name(a->type)) + ", expected " +
+              std::string(ir::attribute_type_name(type)));
   }
   return a;
 }
@@ -104,23 +109,28 @@ std::string KernelInfo::attr_string(std::string_view name, std::string fallback)
   return a ? a->s : fallback;
 }
 
-std::vector<std::int64_t> KernelInfo::attr_ints(std::string_view name, std::vector<std::int64_t> fallback) const {
+std::vector<std::int64_t> KernelInfo::attr_ints(std::string_view name,
+                                                std::vector<std::int64_t> fallback) const {
   const ir::Attribute* a = typed(*this, name, ir::AttributeType::kInts);
   return a ? a->ints : fallback;
 }
 
-std::vector<float> KernelInfo::attr_floats(std::string_view name, std::vector<float> fallback) const {
+std::vector<float> KernelInfo::attr_floats(std::string_view name,
+                                           std::vector<float> fallback) const {
   const ir::Attribute* a = typed(*this, name, ir::AttributeType::kFloats);
   return a ? a->floats : fallback;
 }
 
-void KernelInfo::fail(std::string message) const { onnxkit::fail(node_->describe(), std::move(message)); }
+void KernelInfo::fail(std::string message) const {
+  onnxkit::fail(node_->describe(), std::move(message));
+}
 
 // ---- KernelContext
 
 const Value& KernelContext::required_input(std::size_t i) const {
   const Value* v = input(i);
-  if (v == nullptr || !*v) onnxkit::fail("", "input " + std::to_string(i) + " is required but absent");
+  if (v == nullptr || !*v)
+    onnxkit::fail("", "input " + std::to_string(i) + " is required but absent");
   return *v;
 }
 
@@ -158,13 +168,15 @@ void KernelRegistry::add(KernelDef def) {
     if (d->domain == def.domain && d->op == def.op && d->provider == def.provider &&
         d->since_version <= def.until_version && def.since_version <= d->until_version &&
         types_overlap(d->types, def.types)) {
-      onnxkit::fail("kernel registry", "duplicate registration: " + def.describe() + " overlaps " + d->describe());
+      onnxkit::fail("kernel registry",
+                    "duplicate registration: " + def.describe() + " overlaps " + d->describe());
     }
   }
   impl_->defs.push_back(std::make_unique<KernelDef>(std::move(def)));
 }
 
-void KernelRegistry::add(std::string domain, std::string op, std::function<void(KernelContext&)> fn) {
+void KernelRegistry::add(std::string domain, std::string op,
+                         std::function<void(KernelContext&)> fn) {
   KernelDef def;
   def.domain = std::move(domain);
   def.op = std::move(op);
@@ -172,8 +184,9 @@ void KernelRegistry::add(std::string domain, std::string op, std::function<void(
   add(std::move(def));
 }
 
-const KernelDef* KernelRegistry::find(std::string_view domain, std::string_view op, std::int64_t version,
-                                      std::string_view provider, std::span<const DataType> input_dtypes,
+const KernelDef* KernelRegistry::find(std::string_view domain, std::string_view op,
+                                      std::int64_t version, std::string_view provider,
+                                      std::span<const DataType> input_dtypes,
                                       std::string* why_not) const {
   if (domain == "ai.onnx") domain = {};
   std::vector<const KernelDef*> near;
@@ -185,7 +198,8 @@ const KernelDef* KernelRegistry::find(std::string_view domain, std::string_view 
     }
     bool ok = true;
     for (const TypeRule& r : d->types) {
-      const DataType t = r.input < input_dtypes.size() ? input_dtypes[r.input] : DataType::kUndefined;
+      const DataType t =
+          r.input < input_dtypes.size() ? input_dtypes[r.input] : DataType::kUndefined;
       if (t == DataType::kUndefined) continue;
       if (std::find(r.allowed.begin(), r.allowed.end(), t) == r.allowed.end()) ok = false;
     }

@@ -19,19 +19,20 @@ const std::vector<DataType>& numeric_types() {
 }
 
 const std::vector<DataType>& numeric_and_bool_types() {
-  static const auto types = type_list({&kFloatTypes, &kSignedIntTypes, &kUnsignedIntTypes}, {DataType::kBool});
+  static const auto types =
+      type_list({&kFloatTypes, &kSignedIntTypes, &kUnsignedIntTypes}, {DataType::kBool});
   return types;
 }
 
 const std::vector<DataType>& all_plain_types() {
-  static const auto types =
-      type_list({&kFloatTypes, &kSignedIntTypes, &kUnsignedIntTypes}, {DataType::kBool, DataType::kString});
+  static const auto types = type_list({&kFloatTypes, &kSignedIntTypes, &kUnsignedIntTypes},
+                                      {DataType::kBool, DataType::kString});
   return types;
 }
 
 void unsupported_type(DataType t, const char* what) {
-  fail("", "element type " + std::string(data_type_name(t)) + " is not supported here (expected " + what +
-               ")");
+  fail("", "element type " + std::string(data_type_name(t)) + " is not supported here (expected " +
+               what + ")");
 }
 
 std::size_t element_size(DataType t) {
@@ -111,9 +112,9 @@ Value strided_copy(const Value& src, const Dims& out, std::int64_t offset, const
     using S = typename decltype(tag)::type;
     const S* in = static_cast<const S*>(src.raw_data());
     S* o = static_cast<S*>(const_cast<void*>(dst.raw_data()));
-    reference::for_each_index<1>(out, {strides}, {offset}, [&](std::int64_t i, const std::array<std::int64_t, 1>& p) {
-      o[i] = in[p[0]];
-    });
+    reference::for_each_index<1>(
+        out, {strides}, {offset},
+        [&](std::int64_t i, const std::array<std::int64_t, 1>& p) { o[i] = in[p[0]]; });
   });
   return dst;
 }
@@ -122,18 +123,19 @@ void strided_store(const Value& src, Value& dst, std::int64_t offset, const Dims
   if (src.dtype() == DataType::kString) {
     auto out = dst.mutable_string_data();
     auto in = src.string_data();
-    reference::for_each_index<1>(src.dims(), {strides}, {offset}, [&](std::int64_t i, const std::array<std::int64_t, 1>& p) {
-      out[static_cast<std::size_t>(p[0])] = in[static_cast<std::size_t>(i)];
-    });
+    reference::for_each_index<1>(
+        src.dims(), {strides}, {offset}, [&](std::int64_t i, const std::array<std::int64_t, 1>& p) {
+          out[static_cast<std::size_t>(p[0])] = in[static_cast<std::size_t>(i)];
+        });
     return;
   }
   visit_storage(src.dtype(), [&](auto tag) {
     using S = typename decltype(tag)::type;
     const S* in = static_cast<const S*>(src.raw_data());
     S* o = reinterpret_cast<S*>(dst.mutable_bytes().data());
-    reference::for_each_index<1>(src.dims(), {strides}, {offset}, [&](std::int64_t i, const std::array<std::int64_t, 1>& p) {
-      o[p[0]] = in[i];
-    });
+    reference::for_each_index<1>(
+        src.dims(), {strides}, {offset},
+        [&](std::int64_t i, const std::array<std::int64_t, 1>& p) { o[p[0]] = in[i]; });
   });
 }
 
@@ -150,8 +152,10 @@ bool is_small_type(DataType t) {
     case DataType::kInt4:
     case DataType::kUint4:
     case DataType::kInt2:
-    case DataType::kUint2: return true;
-    default: return false;
+    case DataType::kUint2:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -159,11 +163,16 @@ namespace {
 
 const reference::MinifloatFormat* minifloat_format(DataType t) {
   switch (t) {
-    case DataType::kFloat8E4M3FN: return &reference::kE4M3FN;
-    case DataType::kFloat8E4M3FNUZ: return &reference::kE4M3FNUZ;
-    case DataType::kFloat8E5M2: return &reference::kE5M2;
-    case DataType::kFloat8E5M2FNUZ: return &reference::kE5M2FNUZ;
-    default: return nullptr;
+    case DataType::kFloat8E4M3FN:
+      return &reference::kE4M3FN;
+    case DataType::kFloat8E4M3FNUZ:
+      return &reference::kE4M3FNUZ;
+    case DataType::kFloat8E5M2:
+      return &reference::kE5M2;
+    case DataType::kFloat8E5M2FNUZ:
+      return &reference::kE5M2FNUZ;
+    default:
+      return nullptr;
   }
 }
 
@@ -179,10 +188,12 @@ std::vector<double> small_to_doubles(const Value& x) {
     } else if (t == DataType::kFloat8E8M0) {
       out[i] = reference::e8m0_to_double(std::to_integer<std::uint8_t>(bytes[i]));
     } else if (t == DataType::kFloat4E2M1) {
-      out[i] = reference::minifloat_to_double(static_cast<std::uint8_t>(reference::unpack_small(bytes, i, 4, false)), reference::kE2M1);
+      out[i] = reference::minifloat_to_double(
+          static_cast<std::uint8_t>(reference::unpack_small(bytes, i, 4, false)), reference::kE2M1);
     } else {
       const int bits = t == DataType::kInt4 || t == DataType::kUint4 ? 4 : 2;
-      out[i] = reference::unpack_small(bytes, i, bits, t == DataType::kInt4 || t == DataType::kInt2);
+      out[i] =
+          reference::unpack_small(bytes, i, bits, t == DataType::kInt4 || t == DataType::kInt2);
     }
   }
   return out;
@@ -195,9 +206,11 @@ void doubles_to_small(const std::vector<double>& v, Value& y, const CastOptions&
     if (const auto* f = minifloat_format(t)) {
       bytes[i] = static_cast<std::byte>(reference::double_to_minifloat(v[i], *f, o.saturate));
     } else if (t == DataType::kFloat8E8M0) {
-      bytes[i] = static_cast<std::byte>(reference::double_to_e8m0(v[i], o.e8m0_rounding, o.saturate));
+      bytes[i] =
+          static_cast<std::byte>(reference::double_to_e8m0(v[i], o.e8m0_rounding, o.saturate));
     } else if (t == DataType::kFloat4E2M1) {
-      reference::pack_small(bytes, i, 4, reference::double_to_minifloat(v[i], reference::kE2M1, true));
+      reference::pack_small(bytes, i, 4,
+                            reference::double_to_minifloat(v[i], reference::kE2M1, true));
     } else {
       const int bits = t == DataType::kInt4 || t == DataType::kUint4 ? 4 : 2;
       reference::pack_small(bytes, i, bits, reference::double_to_small_int(v[i], bits));

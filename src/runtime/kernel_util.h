@@ -20,12 +20,12 @@ using reference::Float16;
 
 // ---- type lists for KernelDef::types
 
-inline const std::vector<DataType> kFloatTypes = {DataType::kFloat, DataType::kDouble, DataType::kFloat16,
-                                                  DataType::kBfloat16};
-inline const std::vector<DataType> kSignedIntTypes = {DataType::kInt8, DataType::kInt16, DataType::kInt32,
-                                                      DataType::kInt64};
-inline const std::vector<DataType> kUnsignedIntTypes = {DataType::kUint8, DataType::kUint16, DataType::kUint32,
-                                                        DataType::kUint64};
+inline const std::vector<DataType> kFloatTypes = {DataType::kFloat, DataType::kDouble,
+                                                  DataType::kFloat16, DataType::kBfloat16};
+inline const std::vector<DataType> kSignedIntTypes = {DataType::kInt8, DataType::kInt16,
+                                                      DataType::kInt32, DataType::kInt64};
+inline const std::vector<DataType> kUnsignedIntTypes = {DataType::kUint8, DataType::kUint16,
+                                                        DataType::kUint32, DataType::kUint64};
 std::vector<DataType> type_list(std::initializer_list<const std::vector<DataType>*> lists,
                                 std::initializer_list<DataType> extra = {});
 /// Floats and integers.
@@ -47,45 +47,72 @@ struct Tag {
 template <typename F>
 decltype(auto) visit_float(DataType t, F&& f) {
   switch (t) {
-    case DataType::kFloat: return f(Tag<float>{});
-    case DataType::kDouble: return f(Tag<double>{});
-    case DataType::kFloat16: return f(Tag<Float16>{});
-    case DataType::kBfloat16: return f(Tag<BFloat16>{});
-    default: unsupported_type(t, "floating-point");
+    case DataType::kFloat:
+      return f(Tag<float>{});
+    case DataType::kDouble:
+      return f(Tag<double>{});
+    case DataType::kFloat16:
+      return f(Tag<Float16>{});
+    case DataType::kBfloat16:
+      return f(Tag<BFloat16>{});
+    default:
+      unsupported_type(t, "floating-point");
   }
 }
 
 template <typename F>
 decltype(auto) visit_int(DataType t, F&& f) {
   switch (t) {
-    case DataType::kInt8: return f(Tag<std::int8_t>{});
-    case DataType::kInt16: return f(Tag<std::int16_t>{});
-    case DataType::kInt32: return f(Tag<std::int32_t>{});
-    case DataType::kInt64: return f(Tag<std::int64_t>{});
-    case DataType::kUint8: return f(Tag<std::uint8_t>{});
-    case DataType::kUint16: return f(Tag<std::uint16_t>{});
-    case DataType::kUint32: return f(Tag<std::uint32_t>{});
-    case DataType::kUint64: return f(Tag<std::uint64_t>{});
-    default: unsupported_type(t, "integer");
+    case DataType::kInt8:
+      return f(Tag<std::int8_t>{});
+    case DataType::kInt16:
+      return f(Tag<std::int16_t>{});
+    case DataType::kInt32:
+      return f(Tag<std::int32_t>{});
+    case DataType::kInt64:
+      return f(Tag<std::int64_t>{});
+    case DataType::kUint8:
+      return f(Tag<std::uint8_t>{});
+    case DataType::kUint16:
+      return f(Tag<std::uint16_t>{});
+    case DataType::kUint32:
+      return f(Tag<std::uint32_t>{});
+    case DataType::kUint64:
+      return f(Tag<std::uint64_t>{});
+    default:
+      unsupported_type(t, "integer");
   }
 }
 
 template <typename F>
 decltype(auto) visit_numeric(DataType t, F&& f) {
   switch (t) {
-    case DataType::kFloat: return f(Tag<float>{});
-    case DataType::kDouble: return f(Tag<double>{});
-    case DataType::kFloat16: return f(Tag<Float16>{});
-    case DataType::kBfloat16: return f(Tag<BFloat16>{});
-    case DataType::kInt8: return f(Tag<std::int8_t>{});
-    case DataType::kInt16: return f(Tag<std::int16_t>{});
-    case DataType::kInt32: return f(Tag<std::int32_t>{});
-    case DataType::kInt64: return f(Tag<std::int64_t>{});
-    case DataType::kUint8: return f(Tag<std::uint8_t>{});
-    case DataType::kUint16: return f(Tag<std::uint16_t>{});
-    case DataType::kUint32: return f(Tag<std::uint32_t>{});
-    case DataType::kUint64: return f(Tag<std::uint64_t>{});
-    default: unsupported_type(t, "numeric");
+    case DataType::kFloat:
+      return f(Tag<float>{});
+    case DataType::kDouble:
+      return f(Tag<double>{});
+    case DataType::kFloat16:
+      return f(Tag<Float16>{});
+    case DataType::kBfloat16:
+      return f(Tag<BFloat16>{});
+    case DataType::kInt8:
+      return f(Tag<std::int8_t>{});
+    case DataType::kInt16:
+      return f(Tag<std::int16_t>{});
+    case DataType::kInt32:
+      return f(Tag<std::int32_t>{});
+    case DataType::kInt64:
+      return f(Tag<std::int64_t>{});
+    case DataType::kUint8:
+      return f(Tag<std::uint8_t>{});
+    case DataType::kUint16:
+      return f(Tag<std::uint16_t>{});
+    case DataType::kUint32:
+      return f(Tag<std::uint32_t>{});
+    case DataType::kUint64:
+      return f(Tag<std::uint64_t>{});
+    default:
+      unsupported_type(t, "numeric");
   }
 }
 
@@ -98,20 +125,34 @@ decltype(auto) visit_numeric_or_bool(DataType t, F&& f) {
 /// The DataType of a C++ element type.
 template <typename T>
 constexpr DataType dtype_of() {
-  if constexpr (std::is_same_v<T, float>) return DataType::kFloat;
-  else if constexpr (std::is_same_v<T, double>) return DataType::kDouble;
-  else if constexpr (std::is_same_v<T, Float16>) return DataType::kFloat16;
-  else if constexpr (std::is_same_v<T, BFloat16>) return DataType::kBfloat16;
-  else if constexpr (std::is_same_v<T, std::int8_t>) return DataType::kInt8;
-  else if constexpr (std::is_same_v<T, std::int16_t>) return DataType::kInt16;
-  else if constexpr (std::is_same_v<T, std::int32_t>) return DataType::kInt32;
-  else if constexpr (std::is_same_v<T, std::int64_t>) return DataType::kInt64;
-  else if constexpr (std::is_same_v<T, std::uint8_t>) return DataType::kUint8;
-  else if constexpr (std::is_same_v<T, std::uint16_t>) return DataType::kUint16;
-  else if constexpr (std::is_same_v<T, std::uint32_t>) return DataType::kUint32;
-  else if constexpr (std::is_same_v<T, std::uint64_t>) return DataType::kUint64;
-  else if constexpr (std::is_same_v<T, bool>) return DataType::kBool;
-  else return DataType::kUndefined;
+  if constexpr (std::is_same_v<T, float>)
+    return DataType::kFloat;
+  else if constexpr (std::is_same_v<T, double>)
+    return DataType::kDouble;
+  else if constexpr (std::is_same_v<T, Float16>)
+    return DataType::kFloat16;
+  else if constexpr (std::is_same_v<T, BFloat16>)
+    return DataType::kBfloat16;
+  else if constexpr (std::is_same_v<T, std::int8_t>)
+    return DataType::kInt8;
+  else if constexpr (std::is_same_v<T, std::int16_t>)
+    return DataType::kInt16;
+  else if constexpr (std::is_same_v<T, std::int32_t>)
+    return DataType::kInt32;
+  else if constexpr (std::is_same_v<T, std::int64_t>)
+    return DataType::kInt64;
+  else if constexpr (std::is_same_v<T, std::uint8_t>)
+    return DataType::kUint8;
+  else if constexpr (std::is_same_v<T, std::uint16_t>)
+    return DataType::kUint16;
+  else if constexpr (std::is_same_v<T, std::uint32_t>)
+    return DataType::kUint32;
+  else if constexpr (std::is_same_v<T, std::uint64_t>)
+    return DataType::kUint64;
+  else if constexpr (std::is_same_v<T, bool>)
+    return DataType::kBool;
+  else
+    return DataType::kUndefined;
 }
 
 /// Element size in bytes of a whole-byte type (Error for sub-byte and strings).
@@ -149,11 +190,16 @@ template <typename F>
 decltype(auto) visit_storage(DataType t, F&& f) {
   if (t == DataType::kString) return f(Tag<std::string>{});
   switch (element_size(t)) {
-    case 1: return f(Tag<std::uint8_t>{});
-    case 2: return f(Tag<std::uint16_t>{});
-    case 4: return f(Tag<std::uint32_t>{});
-    case 8: return f(Tag<std::uint64_t>{});
-    default: unsupported_type(t, "a type of 1, 2, 4 or 8 bytes");
+    case 1:
+      return f(Tag<std::uint8_t>{});
+    case 2:
+      return f(Tag<std::uint16_t>{});
+    case 4:
+      return f(Tag<std::uint32_t>{});
+    case 8:
+      return f(Tag<std::uint64_t>{});
+    default:
+      unsupported_type(t, "a type of 1, 2, 4 or 8 bytes");
   }
 }
 

@@ -41,7 +41,8 @@ template <typename T>
 std::vector<double> as_doubles(const Value& v) {
   std::vector<double> out(static_cast<std::size_t>(v.size()));
   const auto s = v.span<T>();
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<double>(static_cast<compute_t<T>>(s[i]));
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = static_cast<double>(static_cast<compute_t<T>>(s[i]));
   return out;
 }
 
@@ -69,7 +70,8 @@ Heads to_heads(const Value& x, std::int64_t heads_3d, const char* what) {
   }
   if (x.rank() != 3) fail("", std::string(what) + " must be 3-D or 4-D, got " + x.describe());
   if (heads_3d <= 0 || x.dims()[2] % heads_3d != 0) {
-    fail("", std::string(what) + " " + x.describe() + " is 3-D: q_num_heads and kv_num_heads must divide its hidden size");
+    fail("", std::string(what) + " " + x.describe() +
+                 " is 3-D: q_num_heads and kv_num_heads must divide its hidden size");
   }
   out.batch = x.dims()[0];
   out.seq = x.dims()[1];
@@ -93,7 +95,8 @@ Heads to_heads(const Value& x, std::int64_t heads_3d, const char* what) {
 template <typename T>
 Heads with_past(const Value* past, Heads cur) {
   if (past == nullptr) return cur;
-  if (past->rank() != 4 || past->dims()[0] != cur.batch || past->dims()[1] != cur.heads || past->dims()[3] != cur.size) {
+  if (past->rank() != 4 || past->dims()[0] != cur.batch || past->dims()[1] != cur.heads ||
+      past->dims()[3] != cur.size) {
     fail("", "past cache " + past->describe() + " does not match the new keys/values");
   }
   const std::vector<double> p = as_doubles<T>(*past);
@@ -102,7 +105,8 @@ Heads with_past(const Value* past, Heads cur) {
   out.seq = ps + cur.seq;
   out.data.assign(static_cast<std::size_t>(out.batch * out.heads * out.seq * out.size), 0.0);
   for (std::int64_t bh = 0; bh < out.batch * out.heads; ++bh) {
-    std::copy_n(p.begin() + bh * ps * out.size, ps * out.size, out.data.begin() + bh * out.seq * out.size);
+    std::copy_n(p.begin() + bh * ps * out.size, ps * out.size,
+                out.data.begin() + bh * out.seq * out.size);
     std::copy_n(cur.data.begin() + bh * cur.seq * cur.size, cur.seq * cur.size,
                 out.data.begin() + (bh * out.seq + ps) * out.size);
   }
@@ -113,14 +117,15 @@ template <typename T>
 void write_heads(KernelContext& ctx, std::size_t index, DataType dtype, const Heads& h) {
   Value& v = ctx.output(index, dtype, {h.batch, h.heads, h.seq, h.size});
   auto dst = v.mutable_span<T>();
-  for (std::size_t i = 0; i < h.data.size(); ++i) dst[i] = static_cast<T>(static_cast<compute_t<T>>(h.data[i]));
+  for (std::size_t i = 0; i < h.data.size(); ++i)
+    dst[i] = static_cast<T>(static_cast<compute_t<T>>(h.data[i]));
 }
 
 /// The additive bias from attn_mask at (b, h, i, j): the mask broadcast
 /// right-aligned to (batch, q_heads, q_seq, total); columns past its last
 /// dim are masked out.
-double mask_bias(const Value& mask, const std::vector<double>& mv, std::int64_t b, std::int64_t h, std::int64_t i,
-                 std::int64_t j) {
+double mask_bias(const Value& mask, const std::vector<double>& mv, std::int64_t b, std::int64_t h,
+                 std::int64_t i, std::int64_t j) {
   const std::int64_t idx[4] = {b, h, i, j};
   const auto rank = static_cast<std::int64_t>(mask.rank());
   if (j >= mask.dims().back()) return -INFINITY;
@@ -151,8 +156,10 @@ void attention(KernelContext& ctx, const AttentionAttrs& a) {
     using VT = typename decltype(tag)::type;
     v = with_past<VT>(ctx.input(kPastValue), to_heads<VT>(vv, a.kv_num_heads, "V"));
   });
-  if (k.size != q.size || k.batch != q.batch || v.batch != q.batch || v.seq != k.seq || v.heads != k.heads) {
-    fail("", "Q " + qv.describe() + ", K " + kv.describe() + " and V " + vv.describe() + " do not fit");
+  if (k.size != q.size || k.batch != q.batch || v.batch != q.batch || v.seq != k.seq ||
+      v.heads != k.heads) {
+    fail("",
+         "Q " + qv.describe() + ", K " + kv.describe() + " and V " + vv.describe() + " do not fit");
   }
   if (k.heads == 0 || q.heads % k.heads != 0) fail("", "q heads must be a multiple of kv heads");
   const std::int64_t group = q.heads / k.heads;
@@ -161,11 +168,13 @@ void attention(KernelContext& ctx, const AttentionAttrs& a) {
   const double scale = a.has_scale ? a.scale : 1.0 / std::sqrt(static_cast<double>(q.size));
   std::vector<double> mv;
   if (mask != nullptr) {
-    if (mask->rank() < 2 || mask->rank() > 4) fail("", "attn_mask must have rank 2 to 4, got " + mask->describe());
+    if (mask->rank() < 2 || mask->rank() > 4)
+      fail("", "attn_mask must have rank 2 to 4, got " + mask->describe());
     if (mask->dtype() == DataType::kBool) {
       for (const bool m : mask->span<bool>()) mv.push_back(m ? 1.0 : 0.0);
     } else {
-      visit_float(mask->dtype(), [&](auto tag) { mv = as_doubles<typename decltype(tag)::type>(*mask); });
+      visit_float(mask->dtype(),
+                  [&](auto tag) { mv = as_doubles<typename decltype(tag)::type>(*mask); });
     }
   }
   std::vector<std::int64_t> nonpad_len;
@@ -191,7 +200,10 @@ void attention(KernelContext& ctx, const AttentionAttrs& a) {
     for (std::int64_t h = 0; h < q.heads; ++h) {
       const std::int64_t kh = h / group;
       for (std::int64_t i = 0; i < q.seq; ++i) {
-        double* tap = want_qk ? &qk_out.data[static_cast<std::size_t>(((b * q.heads + h) * q.seq + i) * total)] : nullptr;
+        double* tap =
+            want_qk
+                ? &qk_out.data[static_cast<std::size_t>(((b * q.heads + h) * q.seq + i) * total)]
+                : nullptr;
         for (std::int64_t j = 0; j < total; ++j) {
           double s = 0;
           for (std::int64_t d = 0; d < q.size; ++d) s += q.at(b, h, i, d) * k.at(b, kh, j, d);
@@ -200,8 +212,9 @@ void attention(KernelContext& ctx, const AttentionAttrs& a) {
           if (tap != nullptr && a.qk_output_mode <= 1) tap[j] = s;
           double bias = mask != nullptr ? mask_bias(*mask, mv, b, h, i, j) : 0.0;
           if (a.is_causal) {
-            const std::int64_t offset =
-                past_key == nullptr && !nonpad_len.empty() ? nonpad_len[static_cast<std::size_t>(b)] - q.seq : past;
+            const std::int64_t offset = past_key == nullptr && !nonpad_len.empty()
+                                            ? nonpad_len[static_cast<std::size_t>(b)] - q.seq
+                                            : past;
             if (j > i + offset) bias = -INFINITY;
           }
           if (!nonpad_len.empty() && j >= nonpad_len[static_cast<std::size_t>(b)]) bias = -INFINITY;
@@ -225,7 +238,8 @@ void attention(KernelContext& ctx, const AttentionAttrs& a) {
         if (tap != nullptr && a.qk_output_mode == 3) std::copy(row.begin(), row.end(), tap);
         for (std::int64_t d = 0; d < v.size; ++d) {
           double acc = 0;
-          for (std::int64_t j = 0; j < total; ++j) acc += row[static_cast<std::size_t>(j)] * v.at(b, kh, j, d);
+          for (std::int64_t j = 0; j < total; ++j)
+            acc += row[static_cast<std::size_t>(j)] * v.at(b, kh, j, d);
           y.data[static_cast<std::size_t>(((b * q.heads + h) * q.seq + i) * v.size + d)] = acc;
         }
       }
@@ -249,7 +263,9 @@ void attention(KernelContext& ctx, const AttentionAttrs& a) {
   }
   if (ctx.output_wanted(kPresentKey)) write_heads<T>(ctx, kPresentKey, kv.dtype(), k);
   if (ctx.output_wanted(kPresentValue)) {
-    visit_float(vv.dtype(), [&](auto tag) { write_heads<typename decltype(tag)::type>(ctx, kPresentValue, vv.dtype(), v); });
+    visit_float(vv.dtype(), [&](auto tag) {
+      write_heads<typename decltype(tag)::type>(ctx, kPresentValue, vv.dtype(), v);
+    });
   }
   if (want_qk) write_heads<T>(ctx, kQkOutput, qv.dtype(), qk_out);
 }
@@ -263,9 +279,11 @@ std::unique_ptr<Kernel> attention_prepare(const KernelInfo& info) {
   a.has_scale = info.has_attr("scale");
   a.scale = info.attr_float("scale", 1.0f);
   a.softcap = info.attr_float("softcap", 0.0f);
-  if (a.qk_output_mode < 0 || a.qk_output_mode > 3) info.fail("qk_matmul_output_mode must be 0 to 3");
+  if (a.qk_output_mode < 0 || a.qk_output_mode > 3)
+    info.fail("qk_matmul_output_mode must be 0 to 3");
   return make_kernel([a](KernelContext& ctx) {
-    visit_float(ctx.required_input(kQ).dtype(), [&](auto tag) { attention<typename decltype(tag)::type>(ctx, a); });
+    visit_float(ctx.required_input(kQ).dtype(),
+                [&](auto tag) { attention<typename decltype(tag)::type>(ctx, a); });
   });
 }
 

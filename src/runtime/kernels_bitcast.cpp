@@ -38,8 +38,6 @@ std::unique_ptr<Kernel> bitcast_prepare(const KernelInfo& info) {
 
 }  // namespace
 
-void register_bitcast_kernels(KernelRegistry& r) {
-  add_def(r, "BitCast", 26, bitcast_prepare);
-}
+void register_bitcast_kernels(KernelRegistry& r) { add_def(r, "BitCast", 26, bitcast_prepare); }
 
 }  // namespace onnxkit::runtime

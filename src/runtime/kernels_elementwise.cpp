@@ -24,7 +24,9 @@ constexpr std::size_t kOutput = 0;
 Dims broadcast_or_fail(const Value& a, const Value& b) {
   const Dims* shapes[] = {&a.dims(), &b.dims()};
   auto out = reference::broadcast_dims(shapes);
-  if (!out) fail("", "shapes " + dims_to_string(a.dims()) + " and " + dims_to_string(b.dims()) + " do not broadcast");
+  if (!out)
+    fail("", "shapes " + dims_to_string(a.dims()) + " and " + dims_to_string(b.dims()) +
+                 " do not broadcast");
   return *out;
 }
 
@@ -45,9 +47,11 @@ void binary_loop(const Value& a, const Value& b, Value& out, F&& fn) {
   }
   const std::array<Dims, 2> strides{reference::broadcast_strides(a.dims(), out.dims()),
                                     reference::broadcast_strides(b.dims(), out.dims())};
-  reference::for_each_index<2>(out.dims(), strides, {0, 0}, [&](std::int64_t o, const std::array<std::int64_t, 2>& p) {
-    y[static_cast<std::size_t>(o)] = fn(xa[static_cast<std::size_t>(p[0])], xb[static_cast<std::size_t>(p[1])]);
-  });
+  reference::for_each_index<2>(
+      out.dims(), strides, {0, 0}, [&](std::int64_t o, const std::array<std::int64_t, 2>& p) {
+        y[static_cast<std::size_t>(o)] =
+            fn(xa[static_cast<std::size_t>(p[0])], xb[static_cast<std::size_t>(p[1])]);
+      });
 }
 
 /// Arithmetic: the result has the inputs' type; computed in compute_t<T>.
@@ -55,12 +59,15 @@ template <bool kIntegersOnly = false, typename Op>
 void arithmetic(KernelContext& ctx, Op op) {
   const Value& a = ctx.required_input(kInputA);
   const Value& b = ctx.required_input(kInputB);
-  if (a.dtype() != b.dtype()) fail("", "input types differ: " + a.describe() + " and " + b.describe());
+  if (a.dtype() != b.dtype())
+    fail("", "input types differ: " + a.describe() + " and " + b.describe());
   Value& y = ctx.output(kOutput, a.dtype(), broadcast_or_fail(a, b));
   auto body = [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = compute_t<T>;
-    binary_loop<T, T, T>(a, b, y, [&](T x, T z) { return static_cast<T>(op(static_cast<C>(x), static_cast<C>(z))); });
+    binary_loop<T, T, T>(a, b, y, [&](T x, T z) {
+      return static_cast<T>(op(static_cast<C>(x), static_cast<C>(z)));
+    });
   };
   if constexpr (kIntegersOnly) {
     visit_int(a.dtype(), body);
@@ -73,18 +80,19 @@ template <typename Op>
 void compare(KernelContext& ctx, Op op) {
   const Value& a = ctx.required_input(kInputA);
   const Value& b = ctx.required_input(kInputB);
-  if (a.dtype() != b.dtype()) fail("", "input types differ: " + a.describe() + " and " + b.describe());
+  if (a.dtype() != b.dtype())
+    fail("", "input types differ: " + a.describe() + " and " + b.describe());
   Value& y = ctx.output(kOutput, DataType::kBool, broadcast_or_fail(a, b));
   if (a.dtype() == DataType::kString) {
-    binary_loop<std::string, std::string, bool>(a, b, y, [&](const std::string& x, const std::string& z) {
-      return op(x, z);
-    });
+    binary_loop<std::string, std::string, bool>(
+        a, b, y, [&](const std::string& x, const std::string& z) { return op(x, z); });
     return;
   }
   visit_numeric_or_bool(a.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = compute_t<T>;
-    binary_loop<T, T, bool>(a, b, y, [&](T x, T z) { return op(static_cast<C>(x), static_cast<C>(z)); });
+    binary_loop<T, T, bool>(a, b, y,
+                            [&](T x, T z) { return op(static_cast<C>(x), static_cast<C>(z)); });
   });
 }
 
@@ -133,7 +141,9 @@ void variadic(KernelContext& ctx, Op op, bool mean) {
     visit_numeric(acc.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using C = compute_t<T>;
-      binary_loop<T, T, T>(acc, b, next, [&](T x, T z) { return static_cast<T>(op(static_cast<C>(x), static_cast<C>(z))); });
+      binary_loop<T, T, T>(acc, b, next, [&](T x, T z) {
+        return static_cast<T>(op(static_cast<C>(x), static_cast<C>(z)));
+      });
     });
     acc = std::move(next);
   }
@@ -160,8 +170,10 @@ void pow_kernel(KernelContext& ctx) {
       binary_loop<A, B, A>(a, b, y, [](A x, B z) {
         const double r = std::pow(static_cast<double>(static_cast<compute_t<A>>(x)),
                                   static_cast<double>(static_cast<compute_t<B>>(z)));
-        if constexpr (std::is_integral_v<A>) return static_cast<A>(static_cast<std::int64_t>(r));
-        else return static_cast<A>(static_cast<compute_t<A>>(r));
+        if constexpr (std::is_integral_v<A>)
+          return static_cast<A>(static_cast<std::int64_t>(r));
+        else
+          return static_cast<A>(static_cast<compute_t<A>>(r));
       });
     });
   });
@@ -182,21 +194,25 @@ void where_kernel(KernelContext& ctx) {
   if (x.dtype() == DataType::kString) {
     auto xs = x.string_data(), zs = z.string_data();
     auto ys = y.mutable_string_data();
-    reference::for_each_index<3>(*dims, strides, {0, 0, 0}, [&](std::int64_t o, const std::array<std::int64_t, 3>& p) {
-      ys[static_cast<std::size_t>(o)] = cond[static_cast<std::size_t>(p[0])] ? xs[static_cast<std::size_t>(p[1])]
-                                                                              : zs[static_cast<std::size_t>(p[2])];
-    });
+    reference::for_each_index<3>(
+        *dims, strides, {0, 0, 0}, [&](std::int64_t o, const std::array<std::int64_t, 3>& p) {
+          ys[static_cast<std::size_t>(o)] = cond[static_cast<std::size_t>(p[0])]
+                                                ? xs[static_cast<std::size_t>(p[1])]
+                                                : zs[static_cast<std::size_t>(p[2])];
+        });
     return;
   }
   const std::size_t size = element_size(x.dtype());
   const std::byte* xb = x.bytes().data();
   const std::byte* zb = z.bytes().data();
   std::byte* yb = y.mutable_bytes().data();
-  reference::for_each_index<3>(*dims, strides, {0, 0, 0}, [&](std::int64_t o, const std::array<std::int64_t, 3>& p) {
-    const std::byte* src = cond[static_cast<std::size_t>(p[0])] ? xb + p[1] * static_cast<std::int64_t>(size)
-                                                                : zb + p[2] * static_cast<std::int64_t>(size);
-    std::memcpy(yb + o * static_cast<std::int64_t>(size), src, size);
-  });
+  reference::for_each_index<3>(
+      *dims, strides, {0, 0, 0}, [&](std::int64_t o, const std::array<std::int64_t, 3>& p) {
+        const std::byte* src = cond[static_cast<std::size_t>(p[0])]
+                                   ? xb + p[1] * static_cast<std::int64_t>(size)
+                                   : zb + p[2] * static_cast<std::int64_t>(size);
+        std::memcpy(yb + o * static_cast<std::int64_t>(size), src, size);
+      });
 }
 
 template <typename Op>
@@ -204,8 +220,8 @@ PrepareFn simple(Op op) {
   return [op](const KernelInfo&) { return make_kernel(op); };
 }
 
-void add(KernelRegistry& r, std::string op, std::int64_t since, std::function<void(KernelContext&)> fn,
-         const std::vector<DataType>& types) {
+void add(KernelRegistry& r, std::string op, std::int64_t since,
+         std::function<void(KernelContext&)> fn, const std::vector<DataType>& types) {
   KernelDef def;
   def.op = std::move(op);
   def.since_version = since;
@@ -225,7 +241,9 @@ class LegacyBroadcastContext final : public KernelContext {
   const Value* input(std::size_t i) const override { return i == kInputB ? &b_ : inner_.input(i); }
   std::size_t output_count() const override { return inner_.output_count(); }
   bool output_wanted(std::size_t i) const override { return inner_.output_wanted(i); }
-  Value& output(std::size_t i, DataType dtype, Dims dims) override { return inner_.output(i, dtype, std::move(dims)); }
+  Value& output(std::size_t i, DataType dtype, Dims dims) override {
+    return inner_.output(i, dtype, std::move(dims));
+  }
   void set_output(std::size_t i, Value value) override { inner_.set_output(i, std::move(value)); }
   ThreadPool& threads() const override { return inner_.threads(); }
 
@@ -236,20 +254,24 @@ class LegacyBroadcastContext final : public KernelContext {
 
 class LegacyBroadcastKernel final : public Kernel {
  public:
-  LegacyBroadcastKernel(std::unique_ptr<Kernel> inner, std::optional<std::int64_t> axis, bool channel)
+  LegacyBroadcastKernel(std::unique_ptr<Kernel> inner, std::optional<std::int64_t> axis,
+                        bool channel)
       : inner_(std::move(inner)), axis_(axis), channel_(channel) {}
   void run(KernelContext& ctx) const override {
     const Value& a = ctx.required_input(kInputA);
     const Value& b = ctx.required_input(kInputB);
     std::optional<std::int64_t> axis = axis_;
-    if (!axis && channel_ && b.rank() == 1 && a.rank() >= 2 && b.dims()[0] == a.dims()[1] && b.size() != 1) axis = 1;
+    if (!axis && channel_ && b.rank() == 1 && a.rank() >= 2 && b.dims()[0] == a.dims()[1] &&
+        b.size() != 1)
+      axis = 1;
     if (!axis || b.rank() >= a.rank()) {
       inner_->run(ctx);
       return;
     }
     const std::int64_t at = *axis < 0 ? *axis + static_cast<std::int64_t>(a.rank()) : *axis;
     Dims dims = b.dims();
-    while (static_cast<std::int64_t>(dims.size()) + at < static_cast<std::int64_t>(a.rank())) dims.push_back(1);
+    while (static_cast<std::int64_t>(dims.size()) + at < static_cast<std::int64_t>(a.rank()))
+      dims.push_back(1);
     LegacyBroadcastContext legacy(ctx, b.reshaped(dims));
     inner_->run(legacy);
   }
@@ -260,7 +282,8 @@ class LegacyBroadcastKernel final : public Kernel {
   bool channel_;
 };
 
-void add_legacy_broadcast(KernelRegistry& r, const std::string& op, std::int64_t since, std::int64_t until) {
+void add_legacy_broadcast(KernelRegistry& r, const std::string& op, std::int64_t since,
+                          std::int64_t until) {
   const KernelDef* modern = r.find("", op, 7, "cpu", {});
   PrepareFn inner = modern->prepare;
   KernelDef def;
@@ -271,7 +294,8 @@ void add_legacy_broadcast(KernelRegistry& r, const std::string& op, std::int64_t
   const bool channel = op == "PRelu";
   def.prepare = [inner, channel](const KernelInfo& info) -> std::unique_ptr<Kernel> {
     std::optional<std::int64_t> axis;
-    if (info.attr_int("broadcast", 0) != 0) axis = info.has_attr("axis") ? std::optional(info.attr_int("axis", 0)) : std::nullopt;
+    if (info.attr_int("broadcast", 0) != 0)
+      axis = info.has_attr("axis") ? std::optional(info.attr_int("axis", 0)) : std::nullopt;
     return std::make_unique<LegacyBroadcastKernel>(inner(info), axis, channel);
   };
   r.add(std::move(def));
@@ -282,35 +306,94 @@ void add_legacy_broadcast(KernelRegistry& r, const std::string& op, std::int64_t
 void register_elementwise_kernels(KernelRegistry& r) {
   const auto& num = numeric_types();
   const auto ints = type_list({&kSignedIntTypes, &kUnsignedIntTypes});
-  add(r, "Add", 7, [](KernelContext& c) { arithmetic(c, [](auto x, auto y) { return x + y; }); }, num);
-  add(r, "Sub", 7, [](KernelContext& c) { arithmetic(c, [](auto x, auto y) { return x - y; }); }, num);
-  add(r, "Mul", 7, [](KernelContext& c) { arithmetic(c, [](auto x, auto y) { return x * y; }); }, num);
-  add(r, "Div", 7, [](KernelContext& c) {
-    arithmetic(c, [](auto x, auto y) {
-      if constexpr (std::is_integral_v<decltype(x)>) return int_div(x, y);
-      else return x / y;
-    });
-  }, num);
-  add(r, "Pow", 7, pow_kernel, num);
-  add(r, "Equal", 7, [](KernelContext& c) { compare(c, [](const auto& x, const auto& y) { return x == y; }); },
-      all_plain_types());
-  add(r, "Less", 7, [](KernelContext& c) { compare(c, [](const auto& x, const auto& y) { return x < y; }); }, num);
-  add(r, "Greater", 7, [](KernelContext& c) { compare(c, [](const auto& x, const auto& y) { return x > y; }); }, num);
-  add(r, "LessOrEqual", 12, [](KernelContext& c) { compare(c, [](const auto& x, const auto& y) { return x <= y; }); },
+  add(
+      r, "Add", 7, [](KernelContext& c) { arithmetic(c, [](auto x, auto y) { return x + y; }); },
       num);
-  add(r, "GreaterOrEqual", 12,
-      [](KernelContext& c) { compare(c, [](const auto& x, const auto& y) { return x >= y; }); }, num);
-  add(r, "And", 7, [](KernelContext& c) { logical(c, [](bool x, bool y) { return x && y; }); }, {DataType::kBool});
-  add(r, "Or", 7, [](KernelContext& c) { logical(c, [](bool x, bool y) { return x || y; }); }, {DataType::kBool});
-  add(r, "Xor", 7, [](KernelContext& c) { logical(c, [](bool x, bool y) { return x != y; }); }, {DataType::kBool});
-  add(r, "BitwiseAnd", 18, [](KernelContext& c) { arithmetic<true>(c, [](auto x, auto y) { return x & y; }); }, ints);
-  add(r, "BitwiseOr", 18, [](KernelContext& c) { arithmetic<true>(c, [](auto x, auto y) { return x | y; }); }, ints);
-  add(r, "BitwiseXor", 18, [](KernelContext& c) { arithmetic<true>(c, [](auto x, auto y) { return x ^ y; }); }, ints);
-  add(r, "Max", 1, [](KernelContext& c) { variadic(c, [](auto x, auto y) { return nan_max(x, y); }, false); }, num);
-  add(r, "Min", 1, [](KernelContext& c) { variadic(c, [](auto x, auto y) { return nan_min(x, y); }, false); }, num);
-  add(r, "Sum", 1, [](KernelContext& c) { variadic(c, [](auto x, auto y) { return x + y; }, false); }, num);
-  add(r, "Mean", 1, [](KernelContext& c) { variadic(c, [](auto x, auto y) { return x + y; }, true); }, num);
-  add(r, "PRelu", 7, [](KernelContext& c) { arithmetic(c, [](auto x, auto s) { return x < 0 ? s * x : x; }); }, num);
+  add(
+      r, "Sub", 7, [](KernelContext& c) { arithmetic(c, [](auto x, auto y) { return x - y; }); },
+      num);
+  add(
+      r, "Mul", 7, [](KernelContext& c) { arithmetic(c, [](auto x, auto y) { return x * y; }); },
+      num);
+  add(
+      r, "Div", 7,
+      [](KernelContext& c) {
+        arithmetic(c, [](auto x, auto y) {
+          if constexpr (std::is_integral_v<decltype(x)>)
+            return int_div(x, y);
+          else
+            return x / y;
+        });
+      },
+      num);
+  add(r, "Pow", 7, pow_kernel, num);
+  add(
+      r, "Equal", 7,
+      [](KernelContext& c) { compare(c, [](const auto& x, const auto& y) { return x == y; }); },
+      all_plain_types());
+  add(
+      r, "Less", 7,
+      [](KernelContext& c) { compare(c, [](const auto& x, const auto& y) { return x < y; }); },
+      num);
+  add(
+      r, "Greater", 7,
+      [](KernelContext& c) { compare(c, [](const auto& x, const auto& y) { return x > y; }); },
+      num);
+  add(
+      r, "LessOrEqual", 12,
+      [](KernelContext& c) { compare(c, [](const auto& x, const auto& y) { return x <= y; }); },
+      num);
+  add(
+      r, "GreaterOrEqual", 12,
+      [](KernelContext& c) { compare(c, [](const auto& x, const auto& y) { return x >= y; }); },
+      num);
+  add(r, "And", 7, [](KernelContext& c) { logical(c, [](bool x, bool y) { return x && y; }); },
+      {DataType::kBool});
+  add(r, "Or", 7, [](KernelContext& c) { logical(c, [](bool x, bool y) { return x || y; }); },
+      {DataType::kBool});
+  add(r, "Xor", 7, [](KernelContext& c) { logical(c, [](bool x, bool y) { return x != y; }); },
+      {DataType::kBool});
+  add(
+      r, "BitwiseAnd", 18,
+      [](KernelContext& c) { arithmetic<true>(c, [](auto x, auto y) { return x & y; }); }, ints);
+  add(
+      r, "BitwiseOr", 18,
+      [](KernelContext& c) { arithmetic<true>(c, [](auto x, auto y) { return x | y; }); }, ints);
+  add(
+      r, "BitwiseXor", 18,
+      [](KernelContext& c) { arithmetic<true>(c, [](auto x, auto y) { return x ^ y; }); }, ints);
+  add(
+      r, "Max", 1,
+      [](KernelContext& c) {
+        variadic(
+            c, [](auto x, auto y) { return nan_max(x, y); }, false);
+      },
+      num);
+  add(
+      r, "Min", 1,
+      [](KernelContext& c) {
+        variadic(
+            c, [](auto x, auto y) { return nan_min(x, y); }, false);
+      },
+      num);
+  add(
+      r, "Sum", 1,
+      [](KernelContext& c) {
+        variadic(
+            c, [](auto x, auto y) { return x + y; }, false);
+      },
+      num);
+  add(
+      r, "Mean", 1,
+      [](KernelContext& c) {
+        variadic(
+            c, [](auto x, auto y) { return x + y; }, true);
+      },
+      num);
+  add(
+      r, "PRelu", 7,
+      [](KernelContext& c) { arithmetic(c, [](auto x, auto s) { return x < 0 ? s * x : x; }); },
+      num);
 
   for (const char* op : {"Add", "Sub", "Mul", "Div"}) add_legacy_broadcast(r, op, 1, 6);
   add_legacy_broadcast(r, "PRelu", 1, 6);
@@ -355,7 +438,8 @@ void register_elementwise_kernels(KernelRegistry& r) {
   shift.types = {TypeRule{0, kUnsignedIntTypes}};
   shift.prepare = [](const KernelInfo& info) {
     const std::string dir = info.attr_string("direction", "");
-    if (dir != "LEFT" && dir != "RIGHT") info.fail("direction must be LEFT or RIGHT, got '" + dir + "'");
+    if (dir != "LEFT" && dir != "RIGHT")
+      info.fail("direction must be LEFT or RIGHT, got '" + dir + "'");
     const bool left = dir == "LEFT";
     return make_kernel([left](KernelContext& c) {
       arithmetic<true>(c, [left](auto x, auto y) {

@@ -65,8 +65,10 @@ AxisTaps taps_for(const GridAttrs& a, double normalized, std::int64_t len) {
   double x = a.align_corners ? (normalized + 1) / 2 * (l - 1) : ((normalized + 1) * l - 1) / 2;
   const double lo = a.align_corners ? 0.0 : -0.5;
   const double hi = a.align_corners ? l - 1 : l - 0.5;
-  if (a.padding == Padding::kBorder) x = std::clamp(x, 0.0, l - 1);
-  else if (a.padding == Padding::kReflection) x = reflect(x, lo, hi);
+  if (a.padding == Padding::kBorder)
+    x = std::clamp(x, 0.0, l - 1);
+  else if (a.padding == Padding::kReflection)
+    x = reflect(x, lo, hi);
   AxisTaps t;
   if (a.mode == Interp::kNearest) {
     t.index.push_back(static_cast<std::int64_t>(std::nearbyint(x)));
@@ -92,7 +94,8 @@ std::int64_t resolve(const GridAttrs& a, std::int64_t i, std::int64_t len) {
   if (a.padding == Padding::kZeros) return -1;
   if (a.padding == Padding::kBorder) return std::clamp<std::int64_t>(i, 0, len - 1);
   const auto l = static_cast<double>(len);
-  const double r = a.align_corners ? reflect(static_cast<double>(i), 0, l - 1) : reflect(static_cast<double>(i), -0.5, l - 0.5);
+  const double r = a.align_corners ? reflect(static_cast<double>(i), 0, l - 1)
+                                   : reflect(static_cast<double>(i), -0.5, l - 0.5);
   return std::clamp<std::int64_t>(static_cast<std::int64_t>(r), 0, len - 1);
 }
 
@@ -101,7 +104,8 @@ void grid_sample(KernelContext& ctx, const GridAttrs& a) {
   const Value& grid = ctx.required_input(kGrid);
   if (x.rank() < 3) fail("", "X must be (N, C, spatial...), got " + x.describe());
   const std::size_t nd = x.rank() - 2;
-  if (grid.rank() != nd + 2 || grid.dims()[0] != x.dims()[0] || grid.dims().back() != static_cast<std::int64_t>(nd)) {
+  if (grid.rank() != nd + 2 || grid.dims()[0] != x.dims()[0] ||
+      grid.dims().back() != static_cast<std::int64_t>(nd)) {
     fail("", "grid " + grid.describe() + " does not fit X " + x.describe());
   }
   const std::int64_t n_batch = x.dims()[0], channels = x.dims()[1];
@@ -116,7 +120,8 @@ void grid_sample(KernelContext& ctx, const GridAttrs& a) {
   std::vector<double> gv;
   visit_float(grid.dtype(), [&](auto tag) {
     using G = typename decltype(tag)::type;
-    for (const G e : grid.span<G>()) gv.push_back(static_cast<double>(static_cast<compute_t<G>>(e)));
+    for (const G e : grid.span<G>())
+      gv.push_back(static_cast<double>(static_cast<compute_t<G>>(e)));
   });
   const Dims in_strides = strides_of(in);
   visit_float(x.dtype(), [&](auto tag) {
@@ -130,7 +135,9 @@ void grid_sample(KernelContext& ctx, const GridAttrs& a) {
       for (std::int64_t o = 0; o < out_size; ++o) {
         // Grid coordinates are (x, y, ...): the last spatial axis first.
         for (std::size_t d = 0; d < nd; ++d) {
-          const double c = gv[static_cast<std::size_t>((n * out_size + o) * static_cast<std::int64_t>(nd)) + (nd - 1 - d)];
+          const double c =
+              gv[static_cast<std::size_t>((n * out_size + o) * static_cast<std::int64_t>(nd)) +
+                 (nd - 1 - d)];
           taps[d] = taps_for(a, c, in[d]);
         }
         for (std::int64_t ch = 0; ch < channels; ++ch) {
@@ -147,7 +154,9 @@ void grid_sample(KernelContext& ctx, const GridAttrs& a) {
               if (i < 0) zero = true;
               off += i * in_strides[d];
             }
-            if (!zero) acc += w * static_cast<double>(static_cast<C>(src[static_cast<std::size_t>(base + off)]));
+            if (!zero)
+              acc += w *
+                     static_cast<double>(static_cast<C>(src[static_cast<std::size_t>(base + off)]));
             std::size_t d = nd;
             while (d-- > 0) {
               if (++pick[d] < taps[d].index.size()) break;
@@ -155,7 +164,8 @@ void grid_sample(KernelContext& ctx, const GridAttrs& a) {
             }
             if (d == static_cast<std::size_t>(-1)) break;
           }
-          dst[static_cast<std::size_t>((n * channels + ch) * out_size + o)] = static_cast<T>(static_cast<C>(acc));
+          dst[static_cast<std::size_t>((n * channels + ch) * out_size + o)] =
+              static_cast<T>(static_cast<C>(acc));
         }
       }
     }
@@ -164,16 +174,25 @@ void grid_sample(KernelContext& ctx, const GridAttrs& a) {
 
 std::unique_ptr<Kernel> grid_sample_prepare(const KernelInfo& info) {
   GridAttrs a;
-  const std::string mode = info.attr_string("mode", info.since_version() >= 20 ? "linear" : "bilinear");
-  if (mode == "nearest") a.mode = Interp::kNearest;
-  else if (mode == "linear" || mode == "bilinear") a.mode = Interp::kLinear;
-  else if (mode == "cubic" || mode == "bicubic") a.mode = Interp::kCubic;
-  else info.fail("unknown mode '" + mode + "'");
+  const std::string mode =
+      info.attr_string("mode", info.since_version() >= 20 ? "linear" : "bilinear");
+  if (mode == "nearest")
+    a.mode = Interp::kNearest;
+  else if (mode == "linear" || mode == "bilinear")
+    a.mode = Interp::kLinear;
+  else if (mode == "cubic" || mode == "bicubic")
+    a.mode = Interp::kCubic;
+  else
+    info.fail("unknown mode '" + mode + "'");
   const std::string padding = info.attr_string("padding_mode", "zeros");
-  if (padding == "zeros") a.padding = Padding::kZeros;
-  else if (padding == "border") a.padding = Padding::kBorder;
-  else if (padding == "reflection") a.padding = Padding::kReflection;
-  else info.fail("unknown padding_mode '" + padding + "'");
+  if (padding == "zeros")
+    a.padding = Padding::kZeros;
+  else if (padding == "border")
+    a.padding = Padding::kBorder;
+  else if (padding == "reflection")
+    a.padding = Padding::kReflection;
+  else
+    info.fail("unknown padding_mode '" + padding + "'");
   a.align_corners = info.attr_int("align_corners", 0) != 0;
   return make_kernel([a](KernelContext& ctx) { grid_sample(ctx, a); });
 }

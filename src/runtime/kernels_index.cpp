@@ -21,16 +21,19 @@ constexpr std::size_t kOutput = 0;
 
 template <typename T>
 std::span<const T> elements(const Value& v) {
-  if constexpr (std::is_same_v<T, std::string>) return v.string_data();
-  else return v.span<T>();
+  if constexpr (std::is_same_v<T, std::string>)
+    return v.string_data();
+  else
+    return v.span<T>();
 }
 
 template <typename T>
 std::span<T> mutable_elements(Value& v) {
-  if constexpr (std::is_same_v<T, std::string>) return v.mutable_string_data();
-  else return v.mutable_span<T>();
+  if constexpr (std::is_same_v<T, std::string>)
+    return v.mutable_string_data();
+  else
+    return v.mutable_span<T>();
 }
-
 
 // ---- Trilu: keeps the upper (j - i >= k) or lower (j - i <= k) triangle of
 // the last two dims.
@@ -41,7 +44,8 @@ std::unique_ptr<Kernel> trilu_prepare(const KernelInfo& info) {
     constexpr std::size_t kK = 1;
     const Value& x = ctx.required_input(kData);
     if (x.rank() < 2) fail("", "Trilu needs rank >= 2, got " + x.describe());
-    const std::int64_t k = ctx.input(kK) != nullptr ? static_cast<std::int64_t>(scalar_as_double(*ctx.input(kK))) : 0;
+    const std::int64_t k =
+        ctx.input(kK) != nullptr ? static_cast<std::int64_t>(scalar_as_double(*ctx.input(kK))) : 0;
     Value& y = ctx.output(kOutput, x.dtype(), x.dims());
     const std::int64_t rows = x.dims()[x.rank() - 2];
     const std::int64_t cols = x.dims()[x.rank() - 1];
@@ -74,7 +78,8 @@ std::unique_ptr<Kernel> cumulative_prepare(const KernelInfo& info) {
     constexpr std::size_t kAxis = 1;
     const Value& x = ctx.required_input(kData);
     const auto rank = static_cast<std::int64_t>(x.rank());
-    const auto axis = static_cast<std::size_t>(normalize_axis(static_cast<std::int64_t>(scalar_as_double(ctx.required_input(kAxis))), rank));
+    const auto axis = static_cast<std::size_t>(normalize_axis(
+        static_cast<std::int64_t>(scalar_as_double(ctx.required_input(kAxis))), rank));
     Value& y = ctx.output(kOutput, x.dtype(), x.dims());
     std::int64_t outer = 1, inner = 1;
     for (std::size_t i = 0; i < axis; ++i) outer *= x.dims()[i];
@@ -122,7 +127,8 @@ std::unique_ptr<Kernel> onehot_prepare(const KernelInfo& info) {
     visit_numeric(indices.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       const auto s = indices.span<T>();
-      for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<double>(static_cast<compute_t<T>>(s[i]));
+      for (std::size_t i = 0; i < idx.size(); ++i)
+        idx[i] = static_cast<double>(static_cast<compute_t<T>>(s[i]));
     });
     std::int64_t outer = 1, inner = 1;
     for (std::size_t i = 0; i < axis; ++i) outer *= indices.dims()[i];
@@ -163,7 +169,8 @@ std::unique_ptr<Kernel> eyelike_prepare(const KernelInfo& info) {
       auto dst = y.mutable_span<T>();
       for (std::int64_t i = 0; i < x.dims()[0]; ++i) {
         const std::int64_t j = i + k;
-        if (j >= 0 && j < x.dims()[1]) dst[static_cast<std::size_t>(i * x.dims()[1] + j)] = static_cast<T>(1.0f);
+        if (j >= 0 && j < x.dims()[1])
+          dst[static_cast<std::size_t>(i * x.dims()[1] + j)] = static_cast<T>(1.0f);
       }
     });
   });
@@ -179,7 +186,8 @@ std::unique_ptr<Kernel> compress_prepare(const KernelInfo& info) {
     const Value& x0 = ctx.required_input(kData);
     const Value& cond = ctx.required_input(1);
     const Value x = has_axis ? x0 : x0.reshaped({x0.size()});
-    const auto axis = static_cast<std::size_t>(has_axis ? normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())) : 0);
+    const auto axis = static_cast<std::size_t>(
+        has_axis ? normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())) : 0);
     const auto c = cond.span<bool>();
     std::vector<std::int64_t> keep;
     for (std::int64_t i = 0; i < std::min<std::int64_t>(cond.size(), x.dims()[axis]); ++i) {
@@ -198,12 +206,15 @@ std::unique_ptr<Kernel> compress_prepare(const KernelInfo& info) {
         std::size_t w = 0;
         for (std::int64_t o = 0; o < outer; ++o) {
           for (const std::int64_t k : keep) {
-            for (std::int64_t in = 0; in < inner; ++in) dst[w++] = src[static_cast<std::size_t>((o * len + k) * inner + in)];
+            for (std::int64_t in = 0; in < inner; ++in)
+              dst[w++] = src[static_cast<std::size_t>((o * len + k) * inner + in)];
           }
         }
       };
-      if constexpr (std::is_same_v<S, std::string>) copy(x.string_data().data(), y.mutable_string_data().data());
-      else copy(x.span<S>().data(), y.mutable_span<S>().data());
+      if constexpr (std::is_same_v<S, std::string>)
+        copy(x.string_data().data(), y.mutable_string_data().data());
+      else
+        copy(x.span<S>().data(), y.mutable_span<S>().data());
     });
   });
 }
@@ -218,9 +229,12 @@ std::unique_ptr<Kernel> topk_prepare(const KernelInfo& info) {
   return make_kernel([=](KernelContext& ctx) {
     const Value& x = ctx.required_input(kData);
     const std::int64_t k = ctx.input(1) != nullptr ? to_int64_vector(*ctx.input(1)).at(0) : k_attr;
-    const auto axis = static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
+    const auto axis =
+        static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
     const std::int64_t len = x.dims()[axis];
-    if (k < 0 || k > len) fail("", "k=" + std::to_string(k) + " is out of range for axis of size " + std::to_string(len));
+    if (k < 0 || k > len)
+      fail("",
+           "k=" + std::to_string(k) + " is out of range for axis of size " + std::to_string(len));
     std::int64_t outer = 1, inner = 1;
     for (std::size_t i = 0; i < axis; ++i) outer *= x.dims()[i];
     for (std::size_t i = axis + 1; i < x.rank(); ++i) inner *= x.dims()[i];
@@ -237,7 +251,9 @@ std::unique_ptr<Kernel> topk_prepare(const KernelInfo& info) {
       std::vector<std::int64_t> order(static_cast<std::size_t>(len));
       for (std::int64_t o = 0; o < outer; ++o) {
         for (std::int64_t in = 0; in < inner; ++in) {
-          auto at = [&](std::int64_t p) { return static_cast<std::size_t>((o * len + p) * inner + in); };
+          auto at = [&](std::int64_t p) {
+            return static_cast<std::size_t>((o * len + p) * inner + in);
+          };
           std::iota(order.begin(), order.end(), 0);
           auto before = [&](std::int64_t a, std::int64_t b) {
             const C va = static_cast<C>(src[at(a)]);
@@ -281,19 +297,31 @@ void scatter_apply(T& dst, const T& src, ScatterReduce r) {
     const C a = static_cast<C>(dst);
     const C b = static_cast<C>(src);
     switch (r) {
-      case ScatterReduce::kNone: dst = src; break;
-      case ScatterReduce::kAdd: dst = static_cast<T>(static_cast<C>(a + b)); break;
-      case ScatterReduce::kMul: dst = static_cast<T>(static_cast<C>(a * b)); break;
-      case ScatterReduce::kMax: dst = static_cast<T>(std::max(a, b)); break;
-      case ScatterReduce::kMin: dst = static_cast<T>(std::min(a, b)); break;
+      case ScatterReduce::kNone:
+        dst = src;
+        break;
+      case ScatterReduce::kAdd:
+        dst = static_cast<T>(static_cast<C>(a + b));
+        break;
+      case ScatterReduce::kMul:
+        dst = static_cast<T>(static_cast<C>(a * b));
+        break;
+      case ScatterReduce::kMax:
+        dst = static_cast<T>(std::max(a, b));
+        break;
+      case ScatterReduce::kMin:
+        dst = static_cast<T>(std::min(a, b));
+        break;
     }
   }
 }
 
 template <typename F>
 void visit_scatter(DataType t, F&& f) {
-  if (t == DataType::kString) f(Tag<std::string>{});
-  else visit_numeric_or_bool(t, std::forward<F>(f));
+  if (t == DataType::kString)
+    f(Tag<std::string>{});
+  else
+    visit_numeric_or_bool(t, std::forward<F>(f));
 }
 
 // ScatterElements(data, indices, updates): output = data, then
@@ -308,7 +336,8 @@ std::unique_ptr<Kernel> scatter_elements_prepare(const KernelInfo& info) {
     const auto rank = static_cast<std::int64_t>(data.rank());
     const auto axis = static_cast<std::size_t>(normalize_axis(axis_attr, rank));
     if (indices.dims() != updates.dims() || indices.rank() != data.rank()) {
-      fail("", "indices " + indices.describe() + " and updates " + updates.describe() + " must match and have data's rank");
+      fail("", "indices " + indices.describe() + " and updates " + updates.describe() +
+                   " must match and have data's rank");
     }
     const std::vector<std::int64_t> idx = to_int64_vector(indices);
     const Dims ds = strides_of(data.dims());
@@ -326,7 +355,8 @@ std::unique_ptr<Kernel> scatter_elements_prepare(const KernelInfo& info) {
           if (d == axis) {
             p = idx[e];
             if (p < 0) p += data.dims()[d];
-            if (p < 0 || p >= data.dims()[d]) fail("", "index " + std::to_string(idx[e]) + " is out of range");
+            if (p < 0 || p >= data.dims()[d])
+              fail("", "index " + std::to_string(idx[e]) + " is out of range");
           }
           off += p * ds[d];
         }
@@ -350,7 +380,8 @@ std::unique_ptr<Kernel> scatter_nd_prepare(const KernelInfo& info) {
     const Value& updates = ctx.required_input(2);
     if (indices.rank() < 1) fail("", "indices must have rank >= 1");
     const std::int64_t q = indices.dims().back();
-    if (q > static_cast<std::int64_t>(data.rank())) fail("", "indices' last dim exceeds data's rank");
+    if (q > static_cast<std::int64_t>(data.rank()))
+      fail("", "indices' last dim exceeds data's rank");
     const std::vector<std::int64_t> idx = to_int64_vector(indices);
     const Dims ds = strides_of(data.dims());
     std::int64_t slice = 1;
@@ -371,7 +402,8 @@ std::unique_ptr<Kernel> scatter_nd_prepare(const KernelInfo& info) {
           off += p * ds[static_cast<std::size_t>(j)];
         }
         for (std::int64_t s = 0; s < slice; ++s) {
-          scatter_apply(dst[static_cast<std::size_t>(off + s)], src[static_cast<std::size_t>(n * slice + s)], red);
+          scatter_apply(dst[static_cast<std::size_t>(off + s)],
+                        src[static_cast<std::size_t>(n * slice + s)], red);
         }
       }
     });
@@ -386,7 +418,8 @@ std::unique_ptr<Kernel> gather_nd_prepare(const KernelInfo& info) {
     const Value& data = ctx.required_input(0);
     const Value& indices = ctx.required_input(1);
     const auto b = static_cast<std::size_t>(batch_dims);
-    if (indices.rank() < 1 || b >= indices.rank() || b >= data.rank()) fail("", "bad ranks for GatherND");
+    if (indices.rank() < 1 || b >= indices.rank() || b >= data.rank())
+      fail("", "bad ranks for GatherND");
     const auto q = static_cast<std::size_t>(indices.dims().back());
     if (b + q > data.rank()) fail("", "indices' last dim is too large for data");
     Dims out(indices.dims().begin(), indices.dims().end() - 1);
@@ -400,7 +433,9 @@ std::unique_ptr<Kernel> gather_nd_prepare(const KernelInfo& info) {
     std::int64_t slice = 1;
     for (std::size_t d = b + q; d < data.rank(); ++d) slice *= data.dims()[d];
     const Dims ds = strides_of(data.dims());
-    const std::int64_t per_batch = batch == 0 ? 0 : static_cast<std::int64_t>(idx.size() / std::max<std::size_t>(q, 1)) / batch;
+    const std::int64_t per_batch =
+        batch == 0 ? 0
+                   : static_cast<std::int64_t>(idx.size() / std::max<std::size_t>(q, 1)) / batch;
     visit_storage(data.dtype(), [&](auto tag) {
       using S = typename decltype(tag)::type;
       const auto src = elements<S>(data);
@@ -410,13 +445,16 @@ std::unique_ptr<Kernel> gather_nd_prepare(const KernelInfo& info) {
         for (std::int64_t n = 0; n < per_batch; ++n) {
           std::int64_t off = bi * data_batch_size;
           for (std::size_t j = 0; j < q; ++j) {
-            std::int64_t p = idx[static_cast<std::size_t>((bi * per_batch + n) * static_cast<std::int64_t>(q)) + j];
+            std::int64_t p =
+                idx[static_cast<std::size_t>((bi * per_batch + n) * static_cast<std::int64_t>(q)) +
+                    j];
             const std::int64_t dim = data.dims()[b + j];
             if (p < 0) p += dim;
             if (p < 0 || p >= dim) fail("", "index out of range");
             off += p * ds[b + j];
           }
-          for (std::int64_t s = 0; s < slice; ++s) dst[w++] = src[static_cast<std::size_t>(off + s)];
+          for (std::int64_t s = 0; s < slice; ++s)
+            dst[w++] = src[static_cast<std::size_t>(off + s)];
         }
       }
     });
@@ -437,7 +475,8 @@ std::unique_ptr<Kernel> depth_space_prepare(const KernelInfo& info) {
     if (x.rank() != 4) fail("", "expected a 4-D input, got " + x.describe());
     const std::int64_t n = x.dims()[0], c = x.dims()[1], h = x.dims()[2], w = x.dims()[3];
     if (kToSpace && c % (b * b) != 0) fail("", "channels must be divisible by blocksize^2");
-    if (!kToSpace && (h % b != 0 || w % b != 0)) fail("", "height and width must be divisible by blocksize");
+    if (!kToSpace && (h % b != 0 || w % b != 0))
+      fail("", "height and width must be divisible by blocksize");
     // (small side: channels cs, spatial hs x ws) <-> (big side: channels cs*b*b)
     const std::int64_t cs = kToSpace ? c / (b * b) : c;
     const std::int64_t hs = kToSpace ? h : h / b, ws = kToSpace ? w : w / b;
@@ -454,10 +493,14 @@ std::unique_ptr<Kernel> depth_space_prepare(const KernelInfo& info) {
               for (std::int64_t i = 0; i < b; ++i) {
                 for (std::int64_t j = 0; j < b; ++j) {
                   const std::int64_t deep = crd ? ci * b * b + i * b + j : (i * b + j) * cs + ci;
-                  const auto deep_at = static_cast<std::size_t>(((ni * cs * b * b + deep) * hs + hi) * ws + wi);
-                  const auto flat_at = static_cast<std::size_t>(((ni * cs + ci) * hs * b + hi * b + i) * ws * b + wi * b + j);
-                  if constexpr (kToSpace) dst[flat_at] = src[deep_at];
-                  else dst[deep_at] = src[flat_at];
+                  const auto deep_at =
+                      static_cast<std::size_t>(((ni * cs * b * b + deep) * hs + hi) * ws + wi);
+                  const auto flat_at = static_cast<std::size_t>(
+                      ((ni * cs + ci) * hs * b + hi * b + i) * ws * b + wi * b + j);
+                  if constexpr (kToSpace)
+                    dst[flat_at] = src[deep_at];
+                  else
+                    dst[deep_at] = src[flat_at];
                 }
               }
             }
@@ -476,7 +519,8 @@ void nonzero(KernelContext& ctx) {
     using T = typename decltype(tag)::type;
     const auto s = x.span<T>();
     for (std::size_t i = 0; i < s.size(); ++i) {
-      if (static_cast<compute_t<T>>(s[i]) != compute_t<T>(0)) hits.push_back(static_cast<std::int64_t>(i));
+      if (static_cast<compute_t<T>>(s[i]) != compute_t<T>(0))
+        hits.push_back(static_cast<std::int64_t>(i));
     }
   });
   const auto rank = static_cast<std::int64_t>(x.rank());

@@ -49,18 +49,22 @@ void write_as(Value& v, std::size_t i, double x) {
 /// The shared tail of both losses: loss[n,d] = -logp[n, t[n,d], d] * w[t],
 /// then the reduction. `logp` is (N, C, D) flattened, in double.
 template <typename T>
-void gather_and_reduce(KernelContext& ctx, const LossAttrs& a, const std::vector<double>& logp, const Value& input,
-                       const Value& target, const Value* weight) {
+void gather_and_reduce(KernelContext& ctx, const LossAttrs& a, const std::vector<double>& logp,
+                       const Value& input, const Value& target, const Value* weight) {
   const Dims& in = input.dims();
   const std::int64_t n = in[0];
   const std::int64_t c = in[1];
   const std::int64_t d = n == 0 || c == 0 ? 0 : input.size() / (n * c);
-  if (target.size() != n * d) fail("", "target " + target.describe() + " does not match input " + input.describe());
+  if (target.size() != n * d)
+    fail("", "target " + target.describe() + " does not match input " + input.describe());
   const std::vector<std::int64_t> t = to_int64_vector(target);
   std::vector<double> w;
   if (weight != nullptr) {
-    if (weight->size() != c) fail("", "weight " + weight->describe() + " must have C=" + std::to_string(c) + " elements");
-    for (std::int64_t k = 0; k < c; ++k) w.push_back(static_cast<double>(static_cast<reference::compute_t<T>>(weight->span<T>()[static_cast<std::size_t>(k)])));
+    if (weight->size() != c)
+      fail("", "weight " + weight->describe() + " must have C=" + std::to_string(c) + " elements");
+    for (std::int64_t k = 0; k < c; ++k)
+      w.push_back(static_cast<double>(
+          static_cast<reference::compute_t<T>>(weight->span<T>()[static_cast<std::size_t>(k)])));
   }
   std::vector<double> loss(static_cast<std::size_t>(n * d), 0.0);
   double weight_sum = 0;
@@ -69,7 +73,9 @@ void gather_and_reduce(KernelContext& ctx, const LossAttrs& a, const std::vector
       const auto at = static_cast<std::size_t>(i * d + j);
       const std::int64_t cls = t[at];
       if (a.ignore_index && cls == *a.ignore_index) continue;
-      if (cls < 0 || cls >= c) fail("", "target class " + std::to_string(cls) + " is out of range [0, " + std::to_string(c) + ")");
+      if (cls < 0 || cls >= c)
+        fail("", "target class " + std::to_string(cls) + " is out of range [0, " +
+                     std::to_string(c) + ")");
       const double wt = w.empty() ? 1.0 : w[static_cast<std::size_t>(cls)];
       loss[at] = -logp[static_cast<std::size_t>((i * c + cls) * d + j)] * wt;
       weight_sum += wt;
@@ -93,7 +99,8 @@ void gather_and_reduce(KernelContext& ctx, const LossAttrs& a, const std::vector
 
 void check_shapes(const Value& input, const Value& target) {
   if (input.rank() < 2) fail("", "input must be (N, C, ...), got " + input.describe());
-  if (target.rank() + 1 != input.rank()) fail("", "target " + target.describe() + " must have rank " + std::to_string(input.rank() - 1));
+  if (target.rank() + 1 != input.rank())
+    fail("", "target " + target.describe() + " must have rank " + std::to_string(input.rank() - 1));
 }
 
 std::unique_ptr<Kernel> nll_prepare(const KernelInfo& info) {
@@ -106,7 +113,8 @@ std::unique_ptr<Kernel> nll_prepare(const KernelInfo& info) {
       using T = typename decltype(tag)::type;
       std::vector<double> logp(static_cast<std::size_t>(input.size()));
       const auto src = input.span<T>();
-      for (std::size_t k = 0; k < logp.size(); ++k) logp[k] = static_cast<double>(static_cast<reference::compute_t<T>>(src[k]));
+      for (std::size_t k = 0; k < logp.size(); ++k)
+        logp[k] = static_cast<double>(static_cast<reference::compute_t<T>>(src[k]));
       gather_and_reduce<T>(ctx, a, logp, input, target, ctx.input(kWeight));
     });
   });
@@ -129,11 +137,17 @@ std::unique_ptr<Kernel> sce_prepare(const KernelInfo& info) {
         for (std::int64_t j = 0; j < d; ++j) {
           auto at = [&](std::int64_t k) { return static_cast<std::size_t>((i * c + k) * d + j); };
           double mx = -INFINITY;
-          for (std::int64_t k = 0; k < c; ++k) mx = std::max(mx, static_cast<double>(static_cast<reference::compute_t<T>>(src[at(k)])));
+          for (std::int64_t k = 0; k < c; ++k)
+            mx =
+                std::max(mx, static_cast<double>(static_cast<reference::compute_t<T>>(src[at(k)])));
           double sum = 0;
-          for (std::int64_t k = 0; k < c; ++k) sum += std::exp(static_cast<double>(static_cast<reference::compute_t<T>>(src[at(k)])) - mx);
+          for (std::int64_t k = 0; k < c; ++k)
+            sum += std::exp(static_cast<double>(static_cast<reference::compute_t<T>>(src[at(k)])) -
+                            mx);
           const double log_sum = std::log(sum);
-          for (std::int64_t k = 0; k < c; ++k) logp[at(k)] = static_cast<double>(static_cast<reference::compute_t<T>>(src[at(k)])) - mx - log_sum;
+          for (std::int64_t k = 0; k < c; ++k)
+            logp[at(k)] = static_cast<double>(static_cast<reference::compute_t<T>>(src[at(k)])) -
+                          mx - log_sum;
         }
       }
       if (ctx.output_wanted(kLogProb)) {
@@ -147,7 +161,8 @@ std::unique_ptr<Kernel> sce_prepare(const KernelInfo& info) {
 
 // Every kernel here takes float inputs (and, for the losses, integer targets).
 void add_loss_def(KernelRegistry& r, std::string op, std::int64_t since, PrepareFn prepare) {
-  add_def(r, std::move(op), since, std::move(prepare), {TypeRule{kInput, kFloatTypes}, TypeRule{kTarget, {DataType::kInt32, DataType::kInt64}}});
+  add_def(r, std::move(op), since, std::move(prepare),
+          {TypeRule{kInput, kFloatTypes}, TypeRule{kTarget, {DataType::kInt32, DataType::kInt64}}});
 }
 
 }  // namespace

@@ -48,19 +48,24 @@ void matmul(KernelContext& ctx) {
     const auto bv = widen<T>(b);
     auto dst = y.mutable_span<T>();
     std::vector<std::int64_t> aoff, boff;
-    reference::for_each_index<2>(*batch, strides, {0, 0}, [&](std::int64_t, const std::array<std::int64_t, 2>& p) {
-      aoff.push_back(p[0]);
-      boff.push_back(p[1]);
-    });
-    ctx.threads().parallel_for(static_cast<std::int64_t>(aoff.size()), 1, [&](std::int64_t lo, std::int64_t hi) {
-      std::vector<C> acc(static_cast<std::size_t>(m * n));
-      for (std::int64_t i = lo; i < hi; ++i) {
-        std::fill(acc.begin(), acc.end(), C(0));
-        reference::gemm<C>(m, n, k, av.data() + aoff[static_cast<std::size_t>(i)] * m * k, false,
-                           bv.data() + boff[static_cast<std::size_t>(i)] * k * n, false, acc.data());
-        for (std::int64_t j = 0; j < m * n; ++j) dst[static_cast<std::size_t>(i * m * n + j)] = static_cast<T>(acc[static_cast<std::size_t>(j)]);
-      }
-    });
+    reference::for_each_index<2>(*batch, strides, {0, 0},
+                                 [&](std::int64_t, const std::array<std::int64_t, 2>& p) {
+                                   aoff.push_back(p[0]);
+                                   boff.push_back(p[1]);
+                                 });
+    ctx.threads().parallel_for(
+        static_cast<std::int64_t>(aoff.size()), 1, [&](std::int64_t lo, std::int64_t hi) {
+          std::vector<C> acc(static_cast<std::size_t>(m * n));
+          for (std::int64_t i = lo; i < hi; ++i) {
+            std::fill(acc.begin(), acc.end(), C(0));
+            reference::gemm<C>(m, n, k, av.data() + aoff[static_cast<std::size_t>(i)] * m * k,
+                               false, bv.data() + boff[static_cast<std::size_t>(i)] * k * n, false,
+                               acc.data());
+            for (std::int64_t j = 0; j < m * n; ++j)
+              dst[static_cast<std::size_t>(i * m * n + j)] =
+                  static_cast<T>(acc[static_cast<std::size_t>(j)]);
+          }
+        });
   });
 }
 
@@ -71,7 +76,8 @@ std::unique_ptr<Kernel> gemm_prepare(const KernelInfo& info) {
     const Value& a = ctx.required_input(kA);
     const Value& b = ctx.required_input(kB);
     const Value* c = ctx.input(kC);
-    if (a.rank() != 2 || b.rank() != 2) fail("", "Gemm needs 2-D inputs, got " + a.describe() + " and " + b.describe());
+    if (a.rank() != 2 || b.rank() != 2)
+      fail("", "Gemm needs 2-D inputs, got " + a.describe() + " and " + b.describe());
     const std::int64_t m = ta ? a.dims()[1] : a.dims()[0], k = ta ? a.dims()[0] : a.dims()[1];
     const std::int64_t kb = tb ? b.dims()[1] : b.dims()[0], n = tb ? b.dims()[0] : b.dims()[1];
     if (k != kb) fail("", "inner dims differ: " + a.describe() + " x " + b.describe());
@@ -93,7 +99,8 @@ std::unique_ptr<Kernel> gemm_prepare(const KernelInfo& info) {
       for (std::int64_t i = 0; i < m; ++i) {
         for (std::int64_t j = 0; j < n; ++j) {
           C v = static_cast<C>(alpha) * acc[static_cast<std::size_t>(i * n + j)];
-          if (c != nullptr) v += static_cast<C>(beta) * cv[static_cast<std::size_t>(i * cs[0] + j * cs[1])];
+          if (c != nullptr)
+            v += static_cast<C>(beta) * cv[static_cast<std::size_t>(i * cs[0] + j * cs[1])];
           dst[static_cast<std::size_t>(i * n + j)] = static_cast<T>(v);
         }
       }
@@ -156,7 +163,9 @@ std::unique_ptr<Kernel> softmax_prepare(const KernelInfo& info, SoftmaxKind kind
       auto dst = y.mutable_span<T>();
       for (std::int64_t o = 0; o < outer; ++o) {
         for (std::int64_t in = 0; in < inner; ++in) {
-          auto at = [&](std::int64_t j) { return static_cast<std::size_t>((o * len + j) * inner + in); };
+          auto at = [&](std::int64_t j) {
+            return static_cast<std::size_t>((o * len + j) * inner + in);
+          };
           C mx = -std::numeric_limits<C>::infinity();
           std::int64_t arg = 0;
           for (std::int64_t j = 0; j < len; ++j) {
@@ -174,7 +183,8 @@ std::unique_ptr<Kernel> softmax_prepare(const KernelInfo& info, SoftmaxKind kind
           for (std::int64_t j = 0; j < len; ++j) sum += std::exp(static_cast<C>(src[at(j)]) - mx);
           for (std::int64_t j = 0; j < len; ++j) {
             const C v = static_cast<C>(src[at(j)]) - mx;
-            dst[at(j)] = static_cast<T>(kind == SoftmaxKind::kSoftmax ? std::exp(v) / sum : v - std::log(sum));
+            dst[at(j)] = static_cast<T>(kind == SoftmaxKind::kSoftmax ? std::exp(v) / sum
+                                                                      : v - std::log(sum));
           }
         }
       }
@@ -185,8 +195,8 @@ std::unique_ptr<Kernel> softmax_prepare(const KernelInfo& info, SoftmaxKind kind
 }  // namespace
 
 void register_math_kernels(KernelRegistry& r) {
-  const auto mm_types = type_list({&kFloatTypes}, {DataType::kInt32, DataType::kInt64, DataType::kUint32,
-                                                   DataType::kUint64});
+  const auto mm_types = type_list(
+      {&kFloatTypes}, {DataType::kInt32, DataType::kInt64, DataType::kUint32, DataType::kUint64});
   add_simple(r, "MatMul", 1, kLatestVersion, matmul, {TypeRule{kA, mm_types}});
   KernelDef gemm;
   gemm.op = "Gemm";
@@ -195,8 +205,9 @@ void register_math_kernels(KernelRegistry& r) {
   gemm.prepare = gemm_prepare;
   r.add(std::move(gemm));
   add_def(r, "Clip", 6, clip_prepare, {TypeRule{0, numeric_types()}});
-  const std::pair<const char*, SoftmaxKind> softmaxes[] = {
-      {"Softmax", SoftmaxKind::kSoftmax}, {"LogSoftmax", SoftmaxKind::kLogSoftmax}, {"Hardmax", SoftmaxKind::kHardmax}};
+  const std::pair<const char*, SoftmaxKind> softmaxes[] = {{"Softmax", SoftmaxKind::kSoftmax},
+                                                           {"LogSoftmax", SoftmaxKind::kLogSoftmax},
+                                                           {"Hardmax", SoftmaxKind::kHardmax}};
   for (const auto& [name, kind] : softmaxes) {
     KernelDef def;
     def.op = name;

@@ -41,7 +41,9 @@ std::unique_ptr<Kernel> conv_prepare(const KernelInfo& info) {
     const Value& x = ctx.required_input(kX);
     const Value& w = ctx.required_input(kW);
     const Value* b = ctx.input(kBias);
-    if (x.rank() < 3 || w.rank() != x.rank()) fail("", "Conv needs X (N,C,...) and W of the same rank, got " + x.describe() + " and " + w.describe());
+    if (x.rank() < 3 || w.rank() != x.rank())
+      fail("", "Conv needs X (N,C,...) and W of the same rank, got " + x.describe() + " and " +
+                   w.describe());
     reference::Window win = base;
     if (win.kernel.empty()) win.kernel.assign(w.dims().begin() + 2, w.dims().end());
     reference::ConvShape s;
@@ -50,8 +52,10 @@ std::unique_ptr<Kernel> conv_prepare(const KernelInfo& info) {
     s.out_channels = w.dims()[0];
     s.group = group;
     s.in.assign(x.dims().begin() + 2, x.dims().end());
-    if (group <= 0 || s.in_channels % group != 0 || s.out_channels % group != 0 || w.dims()[1] * group != s.in_channels) {
-      fail("", "channels do not fit group " + std::to_string(group) + ": X " + x.describe() + ", W " + w.describe());
+    if (group <= 0 || s.in_channels % group != 0 || s.out_channels % group != 0 ||
+        w.dims()[1] * group != s.in_channels) {
+      fail("", "channels do not fit group " + std::to_string(group) + ": X " + x.describe() +
+                   ", W " + w.describe());
     }
     s.out = win.resolve(s.in);
     Dims out{s.batch, s.out_channels};
@@ -65,7 +69,8 @@ std::unique_ptr<Kernel> conv_prepare(const KernelInfo& info) {
       std::vector<C> bv;
       if (b != nullptr) bv = widen<T>(*b);
       if constexpr (std::is_same_v<T, C>) {
-        reference::conv<C>(s, win, xv.data(), wv.data(), b ? bv.data() : nullptr, y.mutable_span<T>().data());
+        reference::conv<C>(s, win, xv.data(), wv.data(), b ? bv.data() : nullptr,
+                           y.mutable_span<T>().data());
       } else {
         std::vector<C> yv(static_cast<std::size_t>(y.size()));
         reference::conv<C>(s, win, xv.data(), wv.data(), b ? bv.data() : nullptr, yv.data());
@@ -165,7 +170,8 @@ std::unique_ptr<Kernel> pool_prepare(const KernelInfo& info, PoolKind kind) {
           }
           dst[static_cast<std::size_t>(plane * out_size + o)] = static_cast<T>(acc);
           if (indices != nullptr) {
-            indices->mutable_span<std::int64_t>()[static_cast<std::size_t>(plane * out_size + o)] = plane * in_size + arg;
+            indices->mutable_span<std::int64_t>()[static_cast<std::size_t>(plane * out_size + o)] =
+                plane * in_size + arg;
           }
           for (std::size_t d = nd; d-- > 0;) {
             if (++oidx[d] < sp[d]) break;
@@ -209,8 +215,10 @@ void global_pool(KernelContext& ctx, bool average) {
 // y = (x - mean) / sqrt(var + eps) * scale + bias, per channel (dim 1).
 std::unique_ptr<Kernel> batchnorm_prepare(const KernelInfo& info) {
   const float eps = info.attr_float("epsilon", 1e-5f);
-  if (info.attr_int("training_mode", 0) != 0) info.fail("training_mode=1 is not supported yet (inference only)");
-  if (info.since_version() < 9 && info.attr_int("spatial", 1) == 0) info.fail("spatial=0 is not supported");
+  if (info.attr_int("training_mode", 0) != 0)
+    info.fail("training_mode=1 is not supported yet (inference only)");
+  if (info.since_version() < 9 && info.attr_int("spatial", 1) == 0)
+    info.fail("spatial=0 is not supported");
   return make_kernel([eps](KernelContext& ctx) {
     const Value& x = ctx.required_input(0);
     const Value& scale = ctx.required_input(1);
@@ -230,7 +238,9 @@ std::unique_ptr<Kernel> batchnorm_prepare(const KernelInfo& info) {
           using P = typename decltype(ptag)::type;
           for (P e : v.span<P>()) out.push_back(static_cast<C>(static_cast<compute_t<P>>(e)));
         });
-        if (static_cast<std::int64_t>(out.size()) != c) fail("", "a parameter has " + std::to_string(out.size()) + " values for " + std::to_string(c) + " channels");
+        if (static_cast<std::int64_t>(out.size()) != c)
+          fail("", "a parameter has " + std::to_string(out.size()) + " values for " +
+                       std::to_string(c) + " channels");
         return out;
       };
       const auto s = param(scale), b = param(bias), m = param(mean), v = param(var);
@@ -269,10 +279,13 @@ std::unique_ptr<Kernel> instancenorm_prepare(const KernelInfo& info) {
       auto dst = y.mutable_span<T>();
       for (std::int64_t p = 0; p < n * c; ++p) {
         double sum = 0, sq = 0;
-        for (std::int64_t j = 0; j < inner; ++j) sum += static_cast<double>(static_cast<C>(src[static_cast<std::size_t>(p * inner + j)]));
+        for (std::int64_t j = 0; j < inner; ++j)
+          sum += static_cast<double>(static_cast<C>(src[static_cast<std::size_t>(p * inner + j)]));
         const double mean = sum / static_cast<double>(inner);
         for (std::int64_t j = 0; j < inner; ++j) {
-          const double d = static_cast<double>(static_cast<C>(src[static_cast<std::size_t>(p * inner + j)])) - mean;
+          const double d =
+              static_cast<double>(static_cast<C>(src[static_cast<std::size_t>(p * inner + j)])) -
+              mean;
           sq += d * d;
         }
         const double inv = 1.0 / std::sqrt(sq / static_cast<double>(inner) + eps);
@@ -280,7 +293,8 @@ std::unique_ptr<Kernel> instancenorm_prepare(const KernelInfo& info) {
         for (std::int64_t j = 0; j < inner; ++j) {
           const auto at = static_cast<std::size_t>(p * inner + j);
           const double v = (static_cast<double>(static_cast<C>(src[at])) - mean) * inv;
-          dst[at] = static_cast<T>(static_cast<C>(v * static_cast<double>(static_cast<C>(s[ch])) + static_cast<double>(static_cast<C>(b[ch]))));
+          dst[at] = static_cast<T>(static_cast<C>(v * static_cast<double>(static_cast<C>(s[ch])) +
+                                                  static_cast<double>(static_cast<C>(b[ch]))));
         }
       }
     });
@@ -316,26 +330,40 @@ std::unique_ptr<Kernel> layernorm_prepare(const KernelInfo& info) {
       auto dst = y.mutable_span<T>();
       // Offsets of scale and bias for each position of the normalized block.
       std::vector<std::int64_t> soff, boff;
-      reference::for_each_index<1>(norm_dims, {ss}, {0}, [&](std::int64_t, const std::array<std::int64_t, 1>& p) { soff.push_back(p[0]); });
-      if (bias) reference::for_each_index<1>(norm_dims, {bs}, {0}, [&](std::int64_t, const std::array<std::int64_t, 1>& p) { boff.push_back(p[0]); });
+      reference::for_each_index<1>(
+          norm_dims, {ss}, {0},
+          [&](std::int64_t, const std::array<std::int64_t, 1>& p) { soff.push_back(p[0]); });
+      if (bias)
+        reference::for_each_index<1>(
+            norm_dims, {bs}, {0},
+            [&](std::int64_t, const std::array<std::int64_t, 1>& p) { boff.push_back(p[0]); });
       for (std::int64_t o = 0; o < outer; ++o) {
         double sum = 0, sq = 0;
-        for (std::int64_t j = 0; j < inner; ++j) sum += static_cast<double>(static_cast<C>(src[static_cast<std::size_t>(o * inner + j)]));
+        for (std::int64_t j = 0; j < inner; ++j)
+          sum += static_cast<double>(static_cast<C>(src[static_cast<std::size_t>(o * inner + j)]));
         const double mean = sum / static_cast<double>(inner);
         for (std::int64_t j = 0; j < inner; ++j) {
-          const double d = static_cast<double>(static_cast<C>(src[static_cast<std::size_t>(o * inner + j)])) - mean;
+          const double d =
+              static_cast<double>(static_cast<C>(src[static_cast<std::size_t>(o * inner + j)])) -
+              mean;
           sq += d * d;
         }
-        const double inv = 1.0 / std::sqrt(sq / static_cast<double>(inner) + static_cast<double>(eps));
+        const double inv =
+            1.0 / std::sqrt(sq / static_cast<double>(inner) + static_cast<double>(eps));
         for (std::int64_t j = 0; j < inner; ++j) {
           const auto at = static_cast<std::size_t>(o * inner + j);
           double v = (static_cast<double>(static_cast<C>(src[at])) - mean) * inv;
-          v *= static_cast<double>(static_cast<C>(sv[static_cast<std::size_t>(soff[static_cast<std::size_t>(j)])]));
-          if (bias) v += static_cast<double>(static_cast<C>(bias->span<T>()[static_cast<std::size_t>(boff[static_cast<std::size_t>(j)])]));
+          v *= static_cast<double>(
+              static_cast<C>(sv[static_cast<std::size_t>(soff[static_cast<std::size_t>(j)])]));
+          if (bias)
+            v += static_cast<double>(static_cast<C>(
+                bias->span<T>()[static_cast<std::size_t>(boff[static_cast<std::size_t>(j)])]));
           dst[at] = static_cast<T>(static_cast<C>(v));
         }
-        if (mean_out) mean_out->mutable_span<float>()[static_cast<std::size_t>(o)] = static_cast<float>(mean);
-        if (inv_out) inv_out->mutable_span<float>()[static_cast<std::size_t>(o)] = static_cast<float>(inv);
+        if (mean_out)
+          mean_out->mutable_span<float>()[static_cast<std::size_t>(o)] = static_cast<float>(mean);
+        if (inv_out)
+          inv_out->mutable_span<float>()[static_cast<std::size_t>(o)] = static_cast<float>(inv);
       }
     });
   });
@@ -348,7 +376,8 @@ std::unique_ptr<Kernel> rmsnorm_prepare(const KernelInfo& info) {
   return make_kernel([=](KernelContext& ctx) {
     const Value& x = ctx.required_input(0);
     const Value& scale = ctx.required_input(1);
-    const auto axis = static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
+    const auto axis =
+        static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
     std::int64_t outer = 1, inner = 1;
     for (std::size_t i = 0; i < axis; ++i) outer *= x.dims()[i];
     for (std::size_t i = axis; i < x.rank(); ++i) inner *= x.dims()[i];
@@ -356,7 +385,9 @@ std::unique_ptr<Kernel> rmsnorm_prepare(const KernelInfo& info) {
     const Dims norm_dims(x.dims().begin() + static_cast<std::ptrdiff_t>(axis), x.dims().end());
     const Dims ss = reference::broadcast_strides(scale.dims(), norm_dims);
     std::vector<std::int64_t> soff;
-    reference::for_each_index<1>(norm_dims, {ss}, {0}, [&](std::int64_t, const std::array<std::int64_t, 1>& p) { soff.push_back(p[0]); });
+    reference::for_each_index<1>(
+        norm_dims, {ss}, {0},
+        [&](std::int64_t, const std::array<std::int64_t, 1>& p) { soff.push_back(p[0]); });
     visit_float(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using C = compute_t<T>;
@@ -366,14 +397,18 @@ std::unique_ptr<Kernel> rmsnorm_prepare(const KernelInfo& info) {
       for (std::int64_t o = 0; o < outer; ++o) {
         double sq = 0;
         for (std::int64_t j = 0; j < inner; ++j) {
-          const double v = static_cast<double>(static_cast<C>(src[static_cast<std::size_t>(o * inner + j)]));
+          const double v =
+              static_cast<double>(static_cast<C>(src[static_cast<std::size_t>(o * inner + j)]));
           sq += v * v;
         }
-        const double inv = 1.0 / std::sqrt(sq / static_cast<double>(inner) + static_cast<double>(eps));
+        const double inv =
+            1.0 / std::sqrt(sq / static_cast<double>(inner) + static_cast<double>(eps));
         for (std::int64_t j = 0; j < inner; ++j) {
           const auto at = static_cast<std::size_t>(o * inner + j);
-          const double s = static_cast<double>(static_cast<C>(sv[static_cast<std::size_t>(soff[static_cast<std::size_t>(j)])]));
-          dst[at] = static_cast<T>(static_cast<C>(static_cast<double>(static_cast<C>(src[at])) * inv * s));
+          const double s = static_cast<double>(
+              static_cast<C>(sv[static_cast<std::size_t>(soff[static_cast<std::size_t>(j)])]));
+          dst[at] = static_cast<T>(
+              static_cast<C>(static_cast<double>(static_cast<C>(src[at])) * inv * s));
         }
       }
     });
@@ -396,10 +431,13 @@ std::unique_ptr<Kernel> convtranspose_prepare(const KernelInfo& info) {
     const Value& x = ctx.required_input(kX);
     const Value& w = ctx.required_input(kW);
     const Value* b = ctx.input(kBias);
-    if (x.rank() < 3 || w.rank() != x.rank()) fail("", "ConvTranspose needs X (N,C,...) and W of the same rank, got " + x.describe() + " and " + w.describe());
+    if (x.rank() < 3 || w.rank() != x.rank())
+      fail("", "ConvTranspose needs X (N,C,...) and W of the same rank, got " + x.describe() +
+                   " and " + w.describe());
     const std::size_t nd = x.rank() - 2;
     const std::int64_t batch = x.dims()[0], in_ch = x.dims()[1];
-    if (group <= 0 || in_ch % group != 0 || w.dims()[0] != in_ch) fail("", "channels do not fit group: X " + x.describe() + ", W " + w.describe());
+    if (group <= 0 || in_ch % group != 0 || w.dims()[0] != in_ch)
+      fail("", "channels do not fit group: X " + x.describe() + ", W " + w.describe());
     const std::int64_t out_per_group = w.dims()[1];
     const std::int64_t out_ch = out_per_group * group;
     const std::int64_t in_per_group = in_ch / group;
@@ -416,7 +454,8 @@ std::unique_ptr<Kernel> convtranspose_prepare(const KernelInfo& info) {
       const std::int64_t full = stride[d] * (in[d] - 1) + out_pad + (kernel[d] - 1) * dil[d] + 1;
       const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
       if (!output_shape_attr.empty() || same) {
-        out[d] = !output_shape_attr.empty() ? output_shape_attr[output_shape_attr.size() - nd + d] : in[d] * stride[d];
+        out[d] = !output_shape_attr.empty() ? output_shape_attr[output_shape_attr.size() - nd + d]
+                                            : in[d] * stride[d];
         const std::int64_t total = std::max<std::int64_t>(full - out[d], 0);
         pad_begin[d] = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
       } else {
@@ -445,7 +484,8 @@ std::unique_ptr<Kernel> convtranspose_prepare(const KernelInfo& info) {
           const std::int64_t g = ic / in_per_group;
           std::fill(ii.begin(), ii.end(), 0);
           for (std::int64_t i = 0; i < in_size; ++i) {
-            const double xval = static_cast<double>(xv[static_cast<std::size_t>((n * in_ch + ic) * in_size + i)]);
+            const double xval =
+                static_cast<double>(xv[static_cast<std::size_t>((n * in_ch + ic) * in_size + i)]);
             std::fill(kk.begin(), kk.end(), 0);
             for (std::int64_t k = 0; k < k_size; ++k) {
               std::int64_t off = 0;
@@ -457,8 +497,10 @@ std::unique_ptr<Kernel> convtranspose_prepare(const KernelInfo& info) {
               }
               if (inside) {
                 for (std::int64_t m = 0; m < out_per_group; ++m) {
-                  const double wval = static_cast<double>(wv[static_cast<std::size_t>((ic * out_per_group + m) * k_size + k)]);
-                  acc[static_cast<std::size_t>((n * out_ch + g * out_per_group + m) * out_size + off)] += xval * wval;
+                  const double wval = static_cast<double>(
+                      wv[static_cast<std::size_t>((ic * out_per_group + m) * k_size + k)]);
+                  acc[static_cast<std::size_t>((n * out_ch + g * out_per_group + m) * out_size +
+                                               off)] += xval * wval;
                 }
               }
               for (std::size_t d = nd; d-- > 0;) {
@@ -476,7 +518,10 @@ std::unique_ptr<Kernel> convtranspose_prepare(const KernelInfo& info) {
       auto dst = y.mutable_span<T>();
       for (std::int64_t n = 0; n < batch; ++n) {
         for (std::int64_t oc = 0; oc < out_ch; ++oc) {
-          const double bias = b != nullptr ? static_cast<double>(static_cast<C>(b->span<T>()[static_cast<std::size_t>(oc)])) : 0.0;
+          const double bias =
+              b != nullptr
+                  ? static_cast<double>(static_cast<C>(b->span<T>()[static_cast<std::size_t>(oc)]))
+                  : 0.0;
           for (std::int64_t o = 0; o < out_size; ++o) {
             const auto at = static_cast<std::size_t>((n * out_ch + oc) * out_size + o);
             dst[at] = static_cast<T>(static_cast<C>(acc[at] + bias));
@@ -494,7 +539,8 @@ std::unique_ptr<Kernel> lpnorm_prepare(const KernelInfo& info) {
   if (p != 1 && p != 2) info.fail("p must be 1 or 2, got " + std::to_string(p));
   return make_kernel([=](KernelContext& ctx) {
     const Value& x = ctx.required_input(kX);
-    const auto axis = static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
+    const auto axis =
+        static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
     std::int64_t outer = 1, inner = 1;
     for (std::size_t i = 0; i < axis; ++i) outer *= x.dims()[i];
     for (std::size_t i = axis + 1; i < x.rank(); ++i) inner *= x.dims()[i];
@@ -507,7 +553,9 @@ std::unique_ptr<Kernel> lpnorm_prepare(const KernelInfo& info) {
       auto dst = y.mutable_span<T>();
       for (std::int64_t o = 0; o < outer; ++o) {
         for (std::int64_t in = 0; in < inner; ++in) {
-          auto at = [&](std::int64_t k) { return static_cast<std::size_t>((o * len + k) * inner + in); };
+          auto at = [&](std::int64_t k) {
+            return static_cast<std::size_t>((o * len + k) * inner + in);
+          };
           double norm = 0;
           for (std::int64_t k = 0; k < len; ++k) {
             const double v = static_cast<double>(static_cast<C>(src[at(k)]));
@@ -550,11 +598,19 @@ void register_nn_kernels(KernelRegistry& r) {
   const std::vector<TypeRule> floats{TypeRule{kX, kFloatTypes}};
   add_def(r, "Conv", 1, conv_prepare, floats);
   add_def(r, "ConvTranspose", 1, convtranspose_prepare, floats);
-  add_def(r, "MaxPool", 1, [](const KernelInfo& i) { return pool_prepare(i, PoolKind::kMax); }, {TypeRule{kX, numeric_types()}});
-  add_def(r, "AveragePool", 1, [](const KernelInfo& i) { return pool_prepare(i, PoolKind::kAverage); }, floats);
-  add_def(r, "LpPool", 2, [](const KernelInfo& i) { return pool_prepare(i, PoolKind::kLp); }, floats);
-  add_simple(r, "GlobalAveragePool", 1, kLatestVersion, [](KernelContext& c) { global_pool(c, true); }, floats);
-  add_simple(r, "GlobalMaxPool", 1, kLatestVersion, [](KernelContext& c) { global_pool(c, false); }, floats);
+  add_def(r, "MaxPool", 1, [](const KernelInfo& i) { return pool_prepare(i, PoolKind::kMax); },
+          {TypeRule{kX, numeric_types()}});
+  add_def(
+      r, "AveragePool", 1, [](const KernelInfo& i) { return pool_prepare(i, PoolKind::kAverage); },
+      floats);
+  add_def(
+      r, "LpPool", 2, [](const KernelInfo& i) { return pool_prepare(i, PoolKind::kLp); }, floats);
+  add_simple(
+      r, "GlobalAveragePool", 1, kLatestVersion, [](KernelContext& c) { global_pool(c, true); },
+      floats);
+  add_simple(
+      r, "GlobalMaxPool", 1, kLatestVersion, [](KernelContext& c) { global_pool(c, false); },
+      floats);
   add_def(r, "BatchNormalization", 6, batchnorm_prepare, floats);
   add_def(r, "InstanceNormalization", 6, instancenorm_prepare, floats);
   add_def(r, "LayerNormalization", 17, layernorm_prepare, floats);

@@ -42,48 +42,63 @@ void from_doubles(const std::vector<double>& v, Value& y, const CastOptions& o) 
   visit_numeric(y.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     auto dst = y.mutable_span<T>();
-    for (std::size_t i = 0; i < v.size(); ++i) dst[i] = static_cast<T>(static_cast<compute_t<T>>(v[i]));
+    for (std::size_t i = 0; i < v.size(); ++i)
+      dst[i] = static_cast<T>(static_cast<compute_t<T>>(v[i]));
   });
 }
 
 bool is_float8_or_4(DataType t) {
-  return t == DataType::kFloat8E4M3FN || t == DataType::kFloat8E4M3FNUZ || t == DataType::kFloat8E5M2 ||
-         t == DataType::kFloat8E5M2FNUZ || t == DataType::kFloat4E2M1 || t == DataType::kFloat8E8M0;
+  return t == DataType::kFloat8E4M3FN || t == DataType::kFloat8E4M3FNUZ ||
+         t == DataType::kFloat8E5M2 || t == DataType::kFloat8E5M2FNUZ ||
+         t == DataType::kFloat4E2M1 || t == DataType::kFloat8E8M0;
 }
 
 /// The integer range of a quantized integer type.
 std::pair<double, double> int_range(DataType t) {
   switch (t) {
-    case DataType::kInt4: return {-8, 7};
-    case DataType::kUint4: return {0, 15};
-    case DataType::kInt2: return {-2, 1};
-    case DataType::kUint2: return {0, 3};
-    default: break;
+    case DataType::kInt4:
+      return {-8, 7};
+    case DataType::kUint4:
+      return {0, 15};
+    case DataType::kInt2:
+      return {-2, 1};
+    case DataType::kUint2:
+      return {0, 3};
+    default:
+      break;
   }
   return visit_int(t, [](auto tag) -> std::pair<double, double> {
     using T = typename decltype(tag)::type;
-    return {static_cast<double>(std::numeric_limits<T>::lowest()), static_cast<double>(std::numeric_limits<T>::max())};
+    return {static_cast<double>(std::numeric_limits<T>::lowest()),
+            static_cast<double>(std::numeric_limits<T>::max())};
   });
 }
 
 /// For each element of x, the index of its scale (and zero point): one
 /// scale, one per slice along `axis`, or one per block of `block_size`
 /// along `axis`.
-std::vector<std::size_t> scale_index(const Value& x, const Value& scale, std::int64_t axis_attr, std::int64_t block_size) {
+std::vector<std::size_t> scale_index(const Value& x, const Value& scale, std::int64_t axis_attr,
+                                     std::int64_t block_size) {
   std::vector<std::size_t> idx(static_cast<std::size_t>(x.size()), 0);
   if (scale.size() == 1 && block_size == 0) return idx;
-  const auto axis = static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
+  const auto axis =
+      static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
   std::int64_t inner = 1;
   for (std::size_t i = axis + 1; i < x.rank(); ++i) inner *= x.dims()[i];
   const std::int64_t len = x.dims()[axis];
   if (block_size <= 0) {
-    if (scale.size() != len) fail("", "per-axis scale " + scale.describe() + " must have " + std::to_string(len) + " elements");
-    for (std::size_t e = 0; e < idx.size(); ++e) idx[e] = static_cast<std::size_t>((static_cast<std::int64_t>(e) / inner) % len);
+    if (scale.size() != len)
+      fail("", "per-axis scale " + scale.describe() + " must have " + std::to_string(len) +
+                   " elements");
+    for (std::size_t e = 0; e < idx.size(); ++e)
+      idx[e] = static_cast<std::size_t>((static_cast<std::int64_t>(e) / inner) % len);
     return idx;
   }
-  if (scale.rank() != x.rank()) fail("", "blocked scale " + scale.describe() + " must have the rank of " + x.describe());
+  if (scale.rank() != x.rank())
+    fail("", "blocked scale " + scale.describe() + " must have the rank of " + x.describe());
   const std::int64_t blocks = scale.dims()[axis];
-  if (blocks * block_size < len) fail("", "blocked scale " + scale.describe() + " does not cover " + x.describe());
+  if (blocks * block_size < len)
+    fail("", "blocked scale " + scale.describe() + " does not cover " + x.describe());
   for (std::size_t e = 0; e < idx.size(); ++e) {
     const auto ei = static_cast<std::int64_t>(e);
     const std::int64_t outer = ei / (len * inner);
@@ -104,10 +119,13 @@ std::unique_ptr<Kernel> quantize_prepare(const KernelInfo& info) {
     const Value& x = ctx.required_input(kX);
     const Value& scale = ctx.required_input(kScale);
     const Value* zp = ctx.input(kZeroPoint);
-    const DataType out_type = zp != nullptr ? zp->dtype() : output_dtype != DataType::kUndefined ? output_dtype : DataType::kUint8;
+    const DataType out_type = zp != nullptr                          ? zp->dtype()
+                              : output_dtype != DataType::kUndefined ? output_dtype
+                                                                     : DataType::kUint8;
     const std::vector<double> xv = to_doubles(x);
     const std::vector<double> sv = to_doubles(scale);
-    const std::vector<double> zv = zp != nullptr ? to_doubles(*zp) : std::vector<double>(sv.size(), 0.0);
+    const std::vector<double> zv =
+        zp != nullptr ? to_doubles(*zp) : std::vector<double>(sv.size(), 0.0);
     const std::vector<std::size_t> si = scale_index(x, scale, axis, block_size);
     Value& y = ctx.output(kY, out_type, x.dims());
     std::vector<double> q(xv.size());
@@ -119,8 +137,10 @@ std::unique_ptr<Kernel> quantize_prepare(const KernelInfo& info) {
       // (a quotient that is a tie in float32 may not be one in double).
       const bool in_float = scale.dtype() == DataType::kFloat && x.dtype() == DataType::kFloat;
       for (std::size_t e = 0; e < q.size(); ++e) {
-        const double ratio = in_float ? static_cast<double>(static_cast<float>(xv[e]) / static_cast<float>(sv[si[e]]))
-                                      : xv[e] / sv[si[e]];
+        const double ratio =
+            in_float
+                ? static_cast<double>(static_cast<float>(xv[e]) / static_cast<float>(sv[si[e]]))
+                : xv[e] / sv[si[e]];
         q[e] = std::clamp(std::nearbyint(ratio) + zv[si[e]], lo, hi);
       }
     }
@@ -139,7 +159,8 @@ std::unique_ptr<Kernel> dequantize_prepare(const KernelInfo& info) {
     const DataType out_type = output_dtype != DataType::kUndefined ? output_dtype : scale.dtype();
     const std::vector<double> xv = to_doubles(x);
     const std::vector<double> sv = to_doubles(scale);
-    const std::vector<double> zv = zp != nullptr ? to_doubles(*zp) : std::vector<double>(sv.size(), 0.0);
+    const std::vector<double> zv =
+        zp != nullptr ? to_doubles(*zp) : std::vector<double>(sv.size(), 0.0);
     const std::vector<std::size_t> si = scale_index(x, scale, axis, block_size);
     Value& y = ctx.output(kY, out_type, x.dims());
     std::vector<double> r(xv.size());
@@ -160,7 +181,8 @@ void dynamic_quantize(KernelContext& ctx) {
     hi = std::max(hi, v);
   }
   const float scale = (hi - lo) / 255.0f;
-  const float zp = scale == 0 ? 0.0f : std::clamp(std::nearbyint((0.0f - lo) / scale), 0.0f, 255.0f);
+  const float zp =
+      scale == 0 ? 0.0f : std::clamp(std::nearbyint((0.0f - lo) / scale), 0.0f, 255.0f);
   Value& y = ctx.output(0, DataType::kUint8, x.dims());
   auto dst = y.mutable_span<std::uint8_t>();
   for (std::size_t i = 0; i < xv.size(); ++i) {
@@ -168,7 +190,8 @@ void dynamic_quantize(KernelContext& ctx) {
     dst[i] = static_cast<std::uint8_t>(std::clamp(q, 0.0f, 255.0f));
   }
   ctx.output(1, DataType::kFloat, {}).mutable_span<float>()[0] = scale;
-  ctx.output(2, DataType::kUint8, {}).mutable_span<std::uint8_t>()[0] = static_cast<std::uint8_t>(zp);
+  ctx.output(2, DataType::kUint8, {}).mutable_span<std::uint8_t>()[0] =
+      static_cast<std::uint8_t>(zp);
 }
 
 }  // namespace
@@ -176,7 +199,8 @@ void dynamic_quantize(KernelContext& ctx) {
 void register_quant_kernels(KernelRegistry& r) {
   add_def(r, "QuantizeLinear", 10, quantize_prepare);
   add_def(r, "DequantizeLinear", 10, dequantize_prepare);
-  add_simple(r, "DynamicQuantizeLinear", 11, kLatestVersion, dynamic_quantize, {TypeRule{kX, {DataType::kFloat}}});
+  add_simple(r, "DynamicQuantizeLinear", 11, kLatestVersion, dynamic_quantize,
+             {TypeRule{kX, {DataType::kFloat}}});
 }
 
 }  // namespace onnxkit::runtime

@@ -24,8 +24,8 @@ constexpr std::size_t kOutput = 0;
 enum class Reduce { kSum, kMean, kMax, kMin, kProd, kL1, kL2, kLogSum, kLogSumExp, kSumSquare };
 
 struct ReducePlan {
-  Dims out;          // with keepdims applied
-  Dims out_strides;  // per input dim: stride in the output, 0 on reduced dims
+  Dims out;                // with keepdims applied
+  Dims out_strides;        // per input dim: stride in the output, 0 on reduced dims
   std::int64_t group = 1;  // elements folded into each output
 };
 
@@ -59,52 +59,88 @@ void reduce_typed(const Value& x, const ReducePlan& p, Reduce op, Value& y) {
   const auto n = static_cast<std::size_t>(element_count(p.out));
   Acc init = 0;
   if (op == Reduce::kProd) init = 1;
-  if (op == Reduce::kMax) init = std::is_floating_point_v<Acc> ? -std::numeric_limits<Acc>::infinity() : std::numeric_limits<Acc>::lowest();
-  if (op == Reduce::kMin) init = std::is_floating_point_v<Acc> ? std::numeric_limits<Acc>::infinity() : std::numeric_limits<Acc>::max();
+  if (op == Reduce::kMax)
+    init = std::is_floating_point_v<Acc> ? -std::numeric_limits<Acc>::infinity()
+                                         : std::numeric_limits<Acc>::lowest();
+  if (op == Reduce::kMin)
+    init = std::is_floating_point_v<Acc> ? std::numeric_limits<Acc>::infinity()
+                                         : std::numeric_limits<Acc>::max();
   std::vector<Acc> acc(n, init);
   std::vector<Acc> shift;
   const auto src = x.span<T>();
   if (op == Reduce::kLogSumExp) {  // subtract the max for stability
-    shift.assign(n, std::is_floating_point_v<Acc> ? -std::numeric_limits<Acc>::infinity() : std::numeric_limits<Acc>::lowest());
-    reference::for_each_index<1>(x.dims(), {p.out_strides}, {0}, [&](std::int64_t i, const std::array<std::int64_t, 1>& o) {
-      const Acc v = static_cast<Acc>(static_cast<C>(src[static_cast<std::size_t>(i)]));
-      Acc& s = shift[static_cast<std::size_t>(o[0])];
-      if (v > s) s = v;
-    });
+    shift.assign(n, std::is_floating_point_v<Acc> ? -std::numeric_limits<Acc>::infinity()
+                                                  : std::numeric_limits<Acc>::lowest());
+    reference::for_each_index<1>(
+        x.dims(), {p.out_strides}, {0}, [&](std::int64_t i, const std::array<std::int64_t, 1>& o) {
+          const Acc v = static_cast<Acc>(static_cast<C>(src[static_cast<std::size_t>(i)]));
+          Acc& s = shift[static_cast<std::size_t>(o[0])];
+          if (v > s) s = v;
+        });
     for (Acc& s : shift) {
       if constexpr (std::is_floating_point_v<Acc>) {
         if (std::isinf(s)) s = 0;
       }
     }
   }
-  reference::for_each_index<1>(x.dims(), {p.out_strides}, {0}, [&](std::int64_t i, const std::array<std::int64_t, 1>& o) {
-    const Acc v = static_cast<Acc>(static_cast<C>(src[static_cast<std::size_t>(i)]));
-    Acc& a = acc[static_cast<std::size_t>(o[0])];
-    switch (op) {
-      case Reduce::kSum: case Reduce::kMean: case Reduce::kLogSum: a += v; break;
-      case Reduce::kMax: if (v > a || v != v) a = v; break;
-      case Reduce::kMin: if (v < a || v != v) a = v; break;
-      case Reduce::kProd: a *= v; break;
-      case Reduce::kL1: a += v < 0 ? -v : v; break;
-      case Reduce::kL2: case Reduce::kSumSquare: a += v * v; break;
-      case Reduce::kLogSumExp: a += static_cast<Acc>(std::exp(static_cast<double>(v - shift[static_cast<std::size_t>(o[0])]))); break;
-    }
-  });
+  reference::for_each_index<1>(
+      x.dims(), {p.out_strides}, {0}, [&](std::int64_t i, const std::array<std::int64_t, 1>& o) {
+        const Acc v = static_cast<Acc>(static_cast<C>(src[static_cast<std::size_t>(i)]));
+        Acc& a = acc[static_cast<std::size_t>(o[0])];
+        switch (op) {
+          case Reduce::kSum:
+          case Reduce::kMean:
+          case Reduce::kLogSum:
+            a += v;
+            break;
+          case Reduce::kMax:
+            if (v > a || v != v) a = v;
+            break;
+          case Reduce::kMin:
+            if (v < a || v != v) a = v;
+            break;
+          case Reduce::kProd:
+            a *= v;
+            break;
+          case Reduce::kL1:
+            a += v < 0 ? -v : v;
+            break;
+          case Reduce::kL2:
+          case Reduce::kSumSquare:
+            a += v * v;
+            break;
+          case Reduce::kLogSumExp:
+            a += static_cast<Acc>(
+                std::exp(static_cast<double>(v - shift[static_cast<std::size_t>(o[0])])));
+            break;
+        }
+      });
   auto dst = y.mutable_span<T>();
   for (std::size_t i = 0; i < n; ++i) {
     Acc a = acc[i];
     switch (op) {
-      case Reduce::kMean: a = p.group ? static_cast<Acc>(a / static_cast<Acc>(p.group)) : static_cast<Acc>(std::numeric_limits<double>::quiet_NaN()); break;
-      case Reduce::kL2: a = static_cast<Acc>(std::sqrt(static_cast<double>(a))); break;
-      case Reduce::kLogSum: a = static_cast<Acc>(std::log(static_cast<double>(a))); break;
-      case Reduce::kLogSumExp: a = static_cast<Acc>(std::log(static_cast<double>(a)) + static_cast<double>(shift[i])); break;
-      default: break;
+      case Reduce::kMean:
+        a = p.group ? static_cast<Acc>(a / static_cast<Acc>(p.group))
+                    : static_cast<Acc>(std::numeric_limits<double>::quiet_NaN());
+        break;
+      case Reduce::kL2:
+        a = static_cast<Acc>(std::sqrt(static_cast<double>(a)));
+        break;
+      case Reduce::kLogSum:
+        a = static_cast<Acc>(std::log(static_cast<double>(a)));
+        break;
+      case Reduce::kLogSumExp:
+        a = static_cast<Acc>(std::log(static_cast<double>(a)) + static_cast<double>(shift[i]));
+        break;
+      default:
+        break;
     }
     dst[i] = static_cast<T>(static_cast<C>(a));
   }
 }
 
-std::unique_ptr<Kernel> reduce_prepare(const KernelInfo& info, Reduce op, std::int64_t axes_input_since) {
+std::unique_ptr<Kernel> reduce_prepare(const KernelInfo& info, Reduce op,
+                                       std::int64_t axes_input_since) {
   const bool keepdims = info.attr_int("keepdims", 1) != 0;
   const bool noop_empty = info.attr_int("noop_with_empty_axes", 0) != 0;
   const bool from_input = info.since_version() >= axes_input_since;
@@ -123,7 +159,8 @@ std::unique_ptr<Kernel> reduce_prepare(const KernelInfo& info, Reduce op, std::i
     const ReducePlan p = plan_reduce(x.dims(), axes, keepdims);
     if (x.dtype() == DataType::kBool) {
       // Max is "any", Min is "all": reduce the bytes as uint8 (0 or 1).
-      if (op != Reduce::kMax && op != Reduce::kMin) fail("", "only ReduceMax and ReduceMin take bool inputs");
+      if (op != Reduce::kMax && op != Reduce::kMin)
+        fail("", "only ReduceMax and ReduceMin take bool inputs");
       Value bytes = Value::tensor(DataType::kUint8, x.dims());
       std::copy(x.bytes().begin(), x.bytes().end(), bytes.mutable_bytes().begin());
       Value reduced = Value::tensor(DataType::kUint8, p.out);
@@ -133,7 +170,8 @@ std::unique_ptr<Kernel> reduce_prepare(const KernelInfo& info, Reduce op, std::i
       return;
     }
     Value& y = ctx.output(kOutput, x.dtype(), p.out);
-    visit_numeric(x.dtype(), [&](auto tag) { reduce_typed<typename decltype(tag)::type>(x, p, op, y); });
+    visit_numeric(x.dtype(),
+                  [&](auto tag) { reduce_typed<typename decltype(tag)::type>(x, p, op, y); });
   });
 }
 
@@ -143,7 +181,8 @@ std::unique_ptr<Kernel> arg_prepare(const KernelInfo& info, bool max) {
   const bool last = info.attr_int("select_last_index", 0) != 0;
   return make_kernel([=](KernelContext& ctx) {
     const Value& x = ctx.required_input(kData);
-    const auto axis = static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
+    const auto axis =
+        static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
     std::int64_t outer = 1, inner = 1;
     for (std::size_t i = 0; i < axis; ++i) outer *= x.dims()[i];
     for (std::size_t i = axis + 1; i < x.rank(); ++i) inner *= x.dims()[i];
@@ -183,11 +222,16 @@ std::unique_ptr<Kernel> arg_prepare(const KernelInfo& info, bool max) {
 
 void register_reduce_kernels(KernelRegistry& r) {
   const std::tuple<const char*, Reduce, std::int64_t> reductions[] = {
-      {"ReduceSum", Reduce::kSum, 13},         {"ReduceMean", Reduce::kMean, 18},
-      {"ReduceMax", Reduce::kMax, 18},         {"ReduceMin", Reduce::kMin, 18},
-      {"ReduceProd", Reduce::kProd, 18},       {"ReduceL1", Reduce::kL1, 18},
-      {"ReduceL2", Reduce::kL2, 18},           {"ReduceLogSum", Reduce::kLogSum, 18},
-      {"ReduceLogSumExp", Reduce::kLogSumExp, 18}, {"ReduceSumSquare", Reduce::kSumSquare, 18},
+      {"ReduceSum", Reduce::kSum, 13},
+      {"ReduceMean", Reduce::kMean, 18},
+      {"ReduceMax", Reduce::kMax, 18},
+      {"ReduceMin", Reduce::kMin, 18},
+      {"ReduceProd", Reduce::kProd, 18},
+      {"ReduceL1", Reduce::kL1, 18},
+      {"ReduceL2", Reduce::kL2, 18},
+      {"ReduceLogSum", Reduce::kLogSum, 18},
+      {"ReduceLogSumExp", Reduce::kLogSumExp, 18},
+      {"ReduceSumSquare", Reduce::kSumSquare, 18},
   };
   for (const auto& [name, op, since] : reductions) {
     KernelDef def;
@@ -196,7 +240,9 @@ void register_reduce_kernels(KernelRegistry& r) {
     // Bool inputs: ReduceMax/ReduceMin from opset 20.
     const bool takes_bool = op == Reduce::kMax || op == Reduce::kMin;
     def.types = {TypeRule{kData, takes_bool ? numeric_and_bool_types() : numeric_types()}};
-    def.prepare = [op = op, since = since](const KernelInfo& info) { return reduce_prepare(info, op, since); };
+    def.prepare = [op = op, since = since](const KernelInfo& info) {
+      return reduce_prepare(info, op, since);
+    };
     r.add(std::move(def));
   }
   for (const bool max : {true, false}) {

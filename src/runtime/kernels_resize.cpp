@@ -39,8 +39,8 @@ struct ResizeAttrs {
 };
 
 /// The input coordinate of output index `o` along one axis.
-double source_coordinate(const ResizeAttrs& a, std::int64_t o, std::int64_t in_len, std::int64_t out_len, double scale,
-                         double roi_start, double roi_end) {
+double source_coordinate(const ResizeAttrs& a, std::int64_t o, std::int64_t in_len,
+                         std::int64_t out_len, double scale, double roi_start, double roi_end) {
   const auto od = static_cast<double>(o);
   const auto in = static_cast<double>(in_len);
   const auto out = static_cast<double>(out_len);
@@ -86,15 +86,22 @@ Taps taps_for(const ResizeAttrs& a, double x, std::int64_t in_len, double scale)
   // i0 and ratio in (0, 1]: an exact integer x counts as ratio 1 from x - 1.
   const double i0 = std::ceil(x) - 1;
   const double ratio = x - i0;
-  auto clamp_index = [&](double i) { return std::clamp<std::int64_t>(static_cast<std::int64_t>(i), 0, in_len - 1); };
+  auto clamp_index = [&](double i) {
+    return std::clamp<std::int64_t>(static_cast<std::int64_t>(i), 0, in_len - 1);
+  };
   if (a.mode == Mode::kNearest) {
     bool up = false;
     const std::string& nm = a.nearest_mode;
-    if (nm == "round_prefer_floor") up = ratio > 0.5;
-    else if (nm == "round_prefer_ceil") up = ratio >= 0.5;
-    else if (nm == "floor") up = ratio == 1.0;
-    else if (nm == "ceil") up = true;
-    else fail("", "unknown nearest_mode '" + nm + "'");
+    if (nm == "round_prefer_floor")
+      up = ratio > 0.5;
+    else if (nm == "round_prefer_ceil")
+      up = ratio >= 0.5;
+    else if (nm == "floor")
+      up = ratio == 1.0;
+    else if (nm == "ceil")
+      up = true;
+    else
+      fail("", "unknown nearest_mode '" + nm + "'");
     t.index.push_back(clamp_index(up ? i0 + 1 : i0));
     t.weight.push_back(1.0);
     return t;
@@ -102,11 +109,12 @@ Taps taps_for(const ResizeAttrs& a, double x, std::int64_t in_len, double scale)
   const double s = a.antialias ? std::min(scale, 1.0) : 1.0;
   const double reach = a.mode == Mode::kLinear ? 1.0 : 2.0;
   const auto start = static_cast<std::int64_t>(std::floor(-reach / s) + 1);  // first offset from i0
-  const std::int64_t end = 2 - start;                                        // one past the last offset
+  const std::int64_t end = 2 - start;  // one past the last offset
   double sum = 0;
   for (std::int64_t k = start; k < end; ++k) {
     const double d = (static_cast<double>(k) - ratio) * s;
-    const double w = a.mode == Mode::kLinear ? std::clamp(1 - std::fabs(d), 0.0, 1.0) : cubic_weight(d, a.cubic_a);
+    const double w = a.mode == Mode::kLinear ? std::clamp(1 - std::fabs(d), 0.0, 1.0)
+                                             : cubic_weight(d, a.cubic_a);
     const double raw = i0 + static_cast<double>(k);
     if (a.exclude_outside && (raw < 0 || raw > static_cast<double>(in_len - 1))) continue;
     t.index.push_back(clamp_index(raw));
@@ -122,8 +130,9 @@ Taps taps_for(const ResizeAttrs& a, double x, std::int64_t in_len, double scale)
 }
 
 /// Resamples `data` (dims `dims`) along `axis` to `out_len`.
-std::vector<double> resample_axis(const std::vector<double>& data, Dims& dims, std::size_t axis, std::int64_t out_len,
-                                  const std::vector<Taps>& taps, double extrapolation) {
+std::vector<double> resample_axis(const std::vector<double>& data, Dims& dims, std::size_t axis,
+                                  std::int64_t out_len, const std::vector<Taps>& taps,
+                                  double extrapolation) {
   std::int64_t outer = 1, inner = 1;
   for (std::size_t i = 0; i < axis; ++i) outer *= dims[i];
   for (std::size_t i = axis + 1; i < dims.size(); ++i) inner *= dims[i];
@@ -137,7 +146,8 @@ std::vector<double> resample_axis(const std::vector<double>& data, Dims& dims, s
         if (!t.outside) {
           v = 0;
           for (std::size_t k = 0; k < t.index.size(); ++k) {
-            v += t.weight[k] * data[static_cast<std::size_t>((o * in_len + t.index[k]) * inner + in)];
+            v += t.weight[k] *
+                 data[static_cast<std::size_t>((o * in_len + t.index[k]) * inner + in)];
           }
         }
         out[static_cast<std::size_t>((o * out_len + j) * inner + in)] = v;
@@ -165,13 +175,15 @@ void resize(KernelContext& ctx, const ResizeAttrs& a) {
   if (a.axes.empty()) {
     for (std::int64_t i = 0; i < rank; ++i) axes.push_back(static_cast<std::size_t>(i));
   } else {
-    for (const std::int64_t ax : a.axes) axes.push_back(static_cast<std::size_t>(normalize_axis(ax, rank)));
+    for (const std::int64_t ax : a.axes)
+      axes.push_back(static_cast<std::size_t>(normalize_axis(ax, rank)));
   }
   const std::size_t n = axes.size();
   std::vector<double> roi = float_values(ctx.input(kRoi));
   std::vector<double> scales = float_values(ctx.input(kScales));
   std::vector<std::int64_t> sizes;
-  if (const Value* s = ctx.input(kSizes); s != nullptr && s->size() > 0) sizes = to_int64_vector(*s);
+  if (const Value* s = ctx.input(kSizes); s != nullptr && s->size() > 0)
+    sizes = to_int64_vector(*s);
   Dims out_dims = x.dims();
   std::vector<double> axis_scale(x.rank(), 1.0);
   if (!sizes.empty()) {
@@ -179,18 +191,21 @@ void resize(KernelContext& ctx, const ResizeAttrs& a) {
     if (a.aspect_policy == "stretch") {
       for (std::size_t i = 0; i < n; ++i) {
         out_dims[axes[i]] = sizes[i];
-        axis_scale[axes[i]] = static_cast<double>(sizes[i]) / static_cast<double>(x.dims()[axes[i]]);
+        axis_scale[axes[i]] =
+            static_cast<double>(sizes[i]) / static_cast<double>(x.dims()[axes[i]]);
       }
     } else {
       const bool larger = a.aspect_policy == "not_smaller";
-      if (!larger && a.aspect_policy != "not_larger") fail("", "unknown keep_aspect_ratio_policy '" + a.aspect_policy + "'");
+      if (!larger && a.aspect_policy != "not_larger")
+        fail("", "unknown keep_aspect_ratio_policy '" + a.aspect_policy + "'");
       double s = larger ? 0.0 : INFINITY;
       for (std::size_t i = 0; i < n; ++i) {
         const double r = static_cast<double>(sizes[i]) / static_cast<double>(x.dims()[axes[i]]);
         s = larger ? std::max(s, r) : std::min(s, r);
       }
       for (std::size_t i = 0; i < n; ++i) {
-        out_dims[axes[i]] = static_cast<std::int64_t>(std::nearbyint(s * static_cast<double>(x.dims()[axes[i]])));
+        out_dims[axes[i]] =
+            static_cast<std::int64_t>(std::nearbyint(s * static_cast<double>(x.dims()[axes[i]])));
         axis_scale[axes[i]] = s;
       }
     }
@@ -198,7 +213,8 @@ void resize(KernelContext& ctx, const ResizeAttrs& a) {
     if (scales.size() != n) fail("", "scales must have one value per resized axis");
     for (std::size_t i = 0; i < n; ++i) {
       axis_scale[axes[i]] = scales[i];
-      out_dims[axes[i]] = static_cast<std::int64_t>(std::floor(static_cast<double>(x.dims()[axes[i]]) * scales[i]));
+      out_dims[axes[i]] =
+          static_cast<std::int64_t>(std::floor(static_cast<double>(x.dims()[axes[i]]) * scales[i]));
     }
   } else {
     fail("", "Resize needs scales or sizes");
@@ -221,7 +237,8 @@ void resize(KernelContext& ctx, const ResizeAttrs& a) {
     if (std::find(axes.begin(), axes.end(), d) == axes.end()) continue;
     std::vector<Taps> taps;
     for (std::int64_t o = 0; o < out_dims[d]; ++o) {
-      const double c = source_coordinate(a, o, x.dims()[d], out_dims[d], axis_scale[d], roi_start[d], roi_end[d]);
+      const double c = source_coordinate(a, o, x.dims()[d], out_dims[d], axis_scale[d],
+                                         roi_start[d], roi_end[d]);
       taps.push_back(taps_for(a, c, x.dims()[d], axis_scale[d]));
     }
     data = resample_axis(data, dims, d, out_dims[d], taps, a.extrapolation_value);
@@ -246,10 +263,14 @@ void resize(KernelContext& ctx, const ResizeAttrs& a) {
 std::unique_ptr<Kernel> resize_prepare(const KernelInfo& info) {
   ResizeAttrs a;
   const std::string mode = info.attr_string("mode", "nearest");
-  if (mode == "nearest") a.mode = Mode::kNearest;
-  else if (mode == "linear") a.mode = Mode::kLinear;
-  else if (mode == "cubic") a.mode = Mode::kCubic;
-  else info.fail("unknown mode '" + mode + "'");
+  if (mode == "nearest")
+    a.mode = Mode::kNearest;
+  else if (mode == "linear")
+    a.mode = Mode::kLinear;
+  else if (mode == "cubic")
+    a.mode = Mode::kCubic;
+  else
+    info.fail("unknown mode '" + mode + "'");
   a.coordinate_mode = info.attr_string("coordinate_transformation_mode", "half_pixel");
   a.nearest_mode = info.attr_string("nearest_mode", "round_prefer_floor");
   a.cubic_a = info.attr_float("cubic_coeff_a", -0.75f);

@@ -30,7 +30,8 @@ Dims reshape_dims(const Dims& in, const std::vector<std::int64_t>& shape, bool a
   int infer = -1;
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (out[i] == 0 && !allow_zero) {
-      if (i >= in.size()) fail("", "shape entry 0 at " + std::to_string(i) + " has no input dim to copy");
+      if (i >= in.size())
+        fail("", "shape entry 0 at " + std::to_string(i) + " has no input dim to copy");
       out[i] = in[i];
     }
     if (out[i] == -1) {
@@ -44,12 +45,14 @@ Dims reshape_dims(const Dims& in, const std::vector<std::int64_t>& shape, bool a
   const std::int64_t total = element_count(in);
   if (infer >= 0) {
     if (known == 0 || total % known != 0) {
-      fail("", "cannot reshape " + dims_to_string(in) + " to " + dims_to_string(Dims(shape.begin(), shape.end())));
+      fail("", "cannot reshape " + dims_to_string(in) + " to " +
+                   dims_to_string(Dims(shape.begin(), shape.end())));
     }
     out[static_cast<std::size_t>(infer)] = total / known;
   }
   if (element_count(out) != total) {
-    fail("", "cannot reshape " + dims_to_string(in) + " to " + dims_to_string(Dims(shape.begin(), shape.end())));
+    fail("", "cannot reshape " + dims_to_string(in) + " to " +
+                 dims_to_string(Dims(shape.begin(), shape.end())));
   }
   return out;
 }
@@ -72,7 +75,8 @@ PrepareFn squeeze_prepare() {
       }
       for (std::int64_t a : axes) {
         const auto i = static_cast<std::size_t>(normalize_axis(a, rank));
-        if (x.dims()[i] != 1) fail("", "cannot squeeze axis " + std::to_string(a) + " of " + x.describe());
+        if (x.dims()[i] != 1)
+          fail("", "cannot squeeze axis " + std::to_string(a) + " of " + x.describe());
         drop[i] = true;
       }
       Dims out;
@@ -128,12 +132,14 @@ void range(KernelContext& ctx) {
     const C l = static_cast<C>(limit.span<T>()[0]);
     const C d = static_cast<C>(delta.span<T>()[0]);
     if (d == 0) fail("", "delta is 0");
-    const double count = std::ceil((static_cast<double>(l) - static_cast<double>(s)) / static_cast<double>(d));
+    const double count =
+        std::ceil((static_cast<double>(l) - static_cast<double>(s)) / static_cast<double>(d));
     const auto n = static_cast<std::int64_t>(std::max(0.0, count));
     Value& y = ctx.output(kOutput, start.dtype(), {n});
     auto dst = y.mutable_span<T>();
     C v = s;
-    for (std::int64_t i = 0; i < n; ++i, v = static_cast<C>(v + d)) dst[static_cast<std::size_t>(i)] = static_cast<T>(v);
+    for (std::int64_t i = 0; i < n; ++i, v = static_cast<C>(v + d))
+      dst[static_cast<std::size_t>(i)] = static_cast<T>(v);
   });
 }
 
@@ -180,7 +186,8 @@ std::unique_ptr<Kernel> constant_of_shape_prepare(const KernelInfo& info) {
     }
     const std::size_t size = element_size(fill.dtype());
     auto dst = y.mutable_bytes();
-    for (std::size_t i = 0; i < dst.size(); i += size) std::memcpy(dst.data() + i, fill.bytes().data(), size);
+    for (std::size_t i = 0; i < dst.size(); i += size)
+      std::memcpy(dst.data() + i, fill.bytes().data(), size);
   });
 }
 
@@ -196,7 +203,9 @@ void register_shape_kernels(KernelRegistry& r) {
     const bool allow_zero = info.attr_int("allowzero", 0) != 0;
     return make_kernel([allow_zero](KernelContext& ctx) {
       const Value& x = ctx.required_input(kData);
-      ctx.set_output(kOutput, x.reshaped(reshape_dims(x.dims(), to_int64_vector(ctx.required_input(kShape)), allow_zero)));
+      ctx.set_output(kOutput,
+                     x.reshaped(reshape_dims(x.dims(), to_int64_vector(ctx.required_input(kShape)),
+                                             allow_zero)));
     });
   };
   r.add(std::move(reshape));
@@ -210,7 +219,8 @@ void register_shape_kernels(KernelRegistry& r) {
       const Value& x = ctx.required_input(kData);
       const auto rank = static_cast<std::int64_t>(x.rank());
       const std::int64_t axis = axis_attr < 0 ? axis_attr + rank : axis_attr;
-      if (axis < 0 || axis > rank) fail("", "axis " + std::to_string(axis_attr) + " is out of range");
+      if (axis < 0 || axis > rank)
+        fail("", "axis " + std::to_string(axis_attr) + " is out of range");
       std::int64_t outer = 1;
       for (std::int64_t i = 0; i < axis; ++i) outer *= x.dims()[static_cast<std::size_t>(i)];
       std::int64_t inner = 1;
@@ -233,16 +243,20 @@ void register_shape_kernels(KernelRegistry& r) {
   shape.op = "Shape";
   shape.prepare = [](const KernelInfo& info) {
     const std::int64_t start_attr = info.attr_int("start", 0);
-    const auto end_attr = info.has_attr("end") ? std::optional<std::int64_t>(info.attr_int("end", 0)) : std::nullopt;
+    const auto end_attr =
+        info.has_attr("end") ? std::optional<std::int64_t>(info.attr_int("end", 0)) : std::nullopt;
     return make_kernel([start_attr, end_attr](KernelContext& ctx) {
       const Value& x = ctx.required_input(kData);
       const auto rank = static_cast<std::int64_t>(x.rank());
-      auto clampi = [rank](std::int64_t v) { return std::clamp(v < 0 ? v + rank : v, std::int64_t{0}, rank); };
+      auto clampi = [rank](std::int64_t v) {
+        return std::clamp(v < 0 ? v + rank : v, std::int64_t{0}, rank);
+      };
       const std::int64_t b = clampi(start_attr), e = clampi(end_attr.value_or(rank));
       const std::int64_t n = std::max<std::int64_t>(0, e - b);
       Value& y = ctx.output(kOutput, DataType::kInt64, {n});
       auto dst = y.mutable_span<std::int64_t>();
-      for (std::int64_t i = 0; i < n; ++i) dst[static_cast<std::size_t>(i)] = x.dims()[static_cast<std::size_t>(b + i)];
+      for (std::int64_t i = 0; i < n; ++i)
+        dst[static_cast<std::size_t>(i)] = x.dims()[static_cast<std::size_t>(b + i)];
     });
   };
   r.add(std::move(shape));

@@ -10,8 +10,8 @@
 
 #include "runtime/cpu_kernels.h"
 #include "runtime/kernel_util.h"
-#include "runtime/reference/minifloat.h"
 #include "runtime/reference/broadcast.h"
+#include "runtime/reference/minifloat.h"
 
 namespace onnxkit::runtime {
 namespace {
@@ -29,11 +29,13 @@ std::unique_ptr<Kernel> transpose_prepare(const KernelInfo& info) {
     if (perm.empty()) {
       for (std::size_t i = x.rank(); i-- > 0;) perm.push_back(static_cast<std::int64_t>(i));
     }
-    if (perm.size() != x.rank()) fail("", "perm has " + std::to_string(perm.size()) + " entries for " + x.describe());
+    if (perm.size() != x.rank())
+      fail("", "perm has " + std::to_string(perm.size()) + " entries for " + x.describe());
     const Dims in_strides = strides_of(x.dims());
     Dims out(perm.size()), strides(perm.size());
     for (std::size_t i = 0; i < perm.size(); ++i) {
-      const auto p = static_cast<std::size_t>(normalize_axis(perm[i], static_cast<std::int64_t>(x.rank())));
+      const auto p =
+          static_cast<std::size_t>(normalize_axis(perm[i], static_cast<std::int64_t>(x.rank())));
       out[i] = x.dims()[p];
       strides[i] = in_strides[p];
     }
@@ -52,11 +54,13 @@ std::unique_ptr<Kernel> concat_prepare(const KernelInfo& info) {
     for (std::size_t i = 0; i < ctx.input_count(); ++i) {
       const Value& v = ctx.required_input(i);
       if (v.rank() != first.rank() || v.dtype() != first.dtype()) {
-        fail("", "input " + std::to_string(i) + " " + v.describe() + " does not match " + first.describe());
+        fail("", "input " + std::to_string(i) + " " + v.describe() + " does not match " +
+                     first.describe());
       }
       for (std::size_t d = 0; d < v.rank(); ++d) {
         if (d != axis && v.dims()[d] != first.dims()[d]) {
-          fail("", "input " + std::to_string(i) + " " + v.describe() + " does not match " + first.describe());
+          fail("", "input " + std::to_string(i) + " " + v.describe() + " does not match " +
+                       first.describe());
         }
       }
       out[axis] += v.dims()[axis];
@@ -79,7 +83,8 @@ std::unique_ptr<Kernel> split_prepare(const KernelInfo& info) {
   const std::int64_t version = info.since_version();
   return make_kernel([=](KernelContext& ctx) {
     const Value& x = ctx.required_input(kData);
-    const auto axis = static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
+    const auto axis =
+        static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
     const std::int64_t len = x.dims()[axis];
     std::vector<std::int64_t> split = split_attr;
     if (version >= 13) {
@@ -90,9 +95,12 @@ std::unique_ptr<Kernel> split_prepare(const KernelInfo& info) {
     if (split.empty()) {
       const std::int64_t parts = num_outputs > 0 ? num_outputs : n;
       const std::int64_t chunk = (len + parts - 1) / parts;
-      for (std::int64_t i = 0; i < parts; ++i) split.push_back(std::max<std::int64_t>(0, std::min(chunk, len - i * chunk)));
+      for (std::int64_t i = 0; i < parts; ++i)
+        split.push_back(std::max<std::int64_t>(0, std::min(chunk, len - i * chunk)));
     }
-    if (static_cast<std::int64_t>(split.size()) != n) fail("", "split has " + std::to_string(split.size()) + " parts for " + std::to_string(n) + " outputs");
+    if (static_cast<std::int64_t>(split.size()) != n)
+      fail("", "split has " + std::to_string(split.size()) + " parts for " + std::to_string(n) +
+                   " outputs");
     const Dims xs = strides_of(x.dims());
     std::int64_t at = 0;
     for (std::size_t i = 0; i < split.size(); ++i) {
@@ -101,7 +109,9 @@ std::unique_ptr<Kernel> split_prepare(const KernelInfo& info) {
       if (ctx.output_wanted(i)) ctx.set_output(i, strided_copy(x, out, at * xs[axis], xs));
       at += split[i];
     }
-    if (at != len) fail("", "split sizes add up to " + std::to_string(at) + ", the axis has " + std::to_string(len));
+    if (at != len)
+      fail("",
+           "split sizes add up to " + std::to_string(at) + ", the axis has " + std::to_string(len));
   });
 }
 
@@ -111,7 +121,8 @@ std::unique_ptr<Kernel> gather_prepare(const KernelInfo& info) {
     const Value& x = ctx.required_input(kData);
     const auto indices = to_int64_vector(ctx.required_input(1));
     const Value& ind = ctx.required_input(1);
-    const auto axis = static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
+    const auto axis =
+        static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
     Dims out(x.dims().begin(), x.dims().begin() + static_cast<std::ptrdiff_t>(axis));
     out.insert(out.end(), ind.dims().begin(), ind.dims().end());
     out.insert(out.end(), x.dims().begin() + static_cast<std::ptrdiff_t>(axis) + 1, x.dims().end());
@@ -129,7 +140,9 @@ std::unique_ptr<Kernel> gather_prepare(const KernelInfo& info) {
         for (std::int64_t j = 0; j < n; ++j) {
           std::int64_t k = indices[static_cast<std::size_t>(j)];
           if (k < 0) k += len;
-          if (k < 0 || k >= len) fail("", "index " + std::to_string(indices[static_cast<std::size_t>(j)]) + " is out of range for axis of " + std::to_string(len));
+          if (k < 0 || k >= len)
+            fail("", "index " + std::to_string(indices[static_cast<std::size_t>(j)]) +
+                         " is out of range for axis of " + std::to_string(len));
           std::copy_n(src + (o * len + k) * inner, inner, dst + (o * n + j) * inner);
         }
       }
@@ -143,7 +156,8 @@ std::unique_ptr<Kernel> gather_elements_prepare(const KernelInfo& info) {
     const Value& x = ctx.required_input(kData);
     const Value& ind = ctx.required_input(1);
     const auto indices = to_int64_vector(ind);
-    const auto axis = static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
+    const auto axis =
+        static_cast<std::size_t>(normalize_axis(axis_attr, static_cast<std::int64_t>(x.rank())));
     if (ind.rank() != x.rank()) fail("", "indices and data ranks differ");
     Value& y = ctx.output(kOutput, x.dtype(), ind.dims());
     const Dims xs = strides_of(x.dims());
@@ -155,12 +169,13 @@ std::unique_ptr<Kernel> gather_elements_prepare(const KernelInfo& info) {
       using S = typename decltype(tag)::type;
       const S* src = static_cast<const S*>(x.raw_data());
       S* dst = static_cast<S*>(const_cast<void*>(y.raw_data()));
-      reference::for_each_index<1>(ind.dims(), {walk}, {0}, [&](std::int64_t i, const std::array<std::int64_t, 1>& p) {
-        std::int64_t k = indices[static_cast<std::size_t>(i)];
-        if (k < 0) k += len;
-        if (k < 0 || k >= len) fail("", "index out of range");
-        dst[i] = src[p[0] + k * xs[axis]];
-      });
+      reference::for_each_index<1>(ind.dims(), {walk}, {0},
+                                   [&](std::int64_t i, const std::array<std::int64_t, 1>& p) {
+                                     std::int64_t k = indices[static_cast<std::size_t>(i)];
+                                     if (k < 0) k += len;
+                                     if (k < 0 || k >= len) fail("", "index out of range");
+                                     dst[i] = src[p[0] + k * xs[axis]];
+                                   });
     });
     (void)is;
   });
@@ -185,7 +200,8 @@ std::unique_ptr<Kernel> slice_prepare(const KernelInfo& info) {
       for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<std::int64_t>(i));
     }
     if (steps.empty()) steps.assign(starts.size(), 1);
-    if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size()) {
+    if (ends.size() != starts.size() || axes.size() != starts.size() ||
+        steps.size() != starts.size()) {
       fail("", "starts, ends, axes and steps differ in length");
     }
     Dims out = x.dims();
@@ -220,7 +236,8 @@ std::unique_ptr<Kernel> slice_prepare(const KernelInfo& info) {
 void tile(KernelContext& ctx) {
   const Value& x = ctx.required_input(kData);
   const auto repeats = to_int64_vector(ctx.required_input(1));
-  if (repeats.size() != x.rank()) fail("", "repeats has " + std::to_string(repeats.size()) + " entries for " + x.describe());
+  if (repeats.size() != x.rank())
+    fail("", "repeats has " + std::to_string(repeats.size()) + " entries for " + x.describe());
   Dims out = x.dims();
   for (std::size_t i = 0; i < out.size(); ++i) out[i] *= repeats[i];
   Value& y = ctx.output(kOutput, x.dtype(), out);
@@ -230,15 +247,16 @@ void tile(KernelContext& ctx) {
   Dims tile_strides(out.size());
   for (std::size_t i = 0; i < out.size(); ++i) tile_strides[i] = ys[i] * x.dims()[i];
   if (element_count(out) == 0) return;
-  reference::for_each_index<1>(reps, {tile_strides}, {0}, [&](std::int64_t, const std::array<std::int64_t, 1>& p) {
-    strided_store(x, y, p[0], ys);
-  });
+  reference::for_each_index<1>(
+      reps, {tile_strides}, {0},
+      [&](std::int64_t, const std::array<std::int64_t, 1>& p) { strided_store(x, y, p[0], ys); });
 }
 
 std::unique_ptr<Kernel> pad_prepare(const KernelInfo& info) {
   const std::int64_t version = info.since_version();
   const std::string mode = info.attr_string("mode", "constant");
-  if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap") info.fail("unknown mode '" + mode + "'");
+  if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap")
+    info.fail("unknown mode '" + mode + "'");
   const auto pads_attr = info.attr_ints("pads");
   const float value_attr = info.attr_float("value", 0.0f);
   return make_kernel([=](KernelContext& ctx) {
@@ -255,7 +273,8 @@ std::unique_ptr<Kernel> pad_prepare(const KernelInfo& info) {
     if (axes.empty()) {
       for (std::int64_t i = 0; i < rank; ++i) axes.push_back(i);
     }
-    if (pads.size() != 2 * axes.size()) fail("", "pads has " + std::to_string(pads.size()) + " entries");
+    if (pads.size() != 2 * axes.size())
+      fail("", "pads has " + std::to_string(pads.size()) + " entries");
     std::vector<std::int64_t> begin(x.rank(), 0), end(x.rank(), 0);
     for (std::size_t i = 0; i < axes.size(); ++i) {
       const auto a = static_cast<std::size_t>(normalize_axis(axes[i], rank));
@@ -323,7 +342,8 @@ To convert(From v) {
   } else if constexpr (std::is_integral_v<To> && std::is_floating_point_v<C>) {
     if (std::isnan(x)) return To(0);
     if (x >= static_cast<C>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
-    if (x <= static_cast<C>(std::numeric_limits<To>::lowest())) return std::numeric_limits<To>::lowest();
+    if (x <= static_cast<C>(std::numeric_limits<To>::lowest()))
+      return std::numeric_limits<To>::lowest();
     return static_cast<To>(x);
   } else {
     return static_cast<To>(x);
@@ -347,7 +367,8 @@ void cast_small(const Value& x, Value& y, const CastOptions& o) {
     doubles_to_small(v, y, o);
     return;
   }
-  if (y.dtype() == DataType::kString) fail("", "Cast from " + std::string(data_type_name(x.dtype())) + " to string is not supported");
+  if (y.dtype() == DataType::kString)
+    fail("", "Cast from " + std::string(data_type_name(x.dtype())) + " to string is not supported");
   visit_numeric_or_bool(y.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     auto dst = y.mutable_span<T>();
@@ -378,7 +399,8 @@ void cast_value(const Value& x, DataType to, KernelContext& ctx, const CastOptio
             dst[i] = std::to_string(src[i]);
           } else {
             char buf[64];
-            std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(static_cast<compute_t<T>>(src[i])));
+            std::snprintf(buf, sizeof buf, "%.9g",
+                          static_cast<double>(static_cast<compute_t<T>>(src[i])));
             dst[i] = buf;
           }
         }
@@ -414,10 +436,14 @@ CastOptions cast_options(const KernelInfo& info) {
   CastOptions o;
   o.saturate = info.attr_int("saturate", 1) != 0;
   const std::string mode = info.attr_string("round_mode", "up");
-  if (mode == "up") o.e8m0_rounding = reference::E8M0Rounding::kUp;
-  else if (mode == "down") o.e8m0_rounding = reference::E8M0Rounding::kDown;
-  else if (mode == "nearest") o.e8m0_rounding = reference::E8M0Rounding::kNearest;
-  else info.fail("round_mode must be 'up', 'down' or 'nearest', got '" + mode + "'");
+  if (mode == "up")
+    o.e8m0_rounding = reference::E8M0Rounding::kUp;
+  else if (mode == "down")
+    o.e8m0_rounding = reference::E8M0Rounding::kDown;
+  else if (mode == "nearest")
+    o.e8m0_rounding = reference::E8M0Rounding::kNearest;
+  else
+    info.fail("round_mode must be 'up', 'down' or 'nearest', got '" + mode + "'");
   return o;
 }
 
@@ -428,12 +454,15 @@ std::unique_ptr<Kernel> cast_prepare(const KernelInfo& info) {
     info.fail("Cast to " + std::string(data_type_name(to)) + " is not supported yet");
   }
   const CastOptions o = cast_options(info);
-  return make_kernel([to, o](KernelContext& ctx) { cast_value(ctx.required_input(kData), to, ctx, o); });
+  return make_kernel(
+      [to, o](KernelContext& ctx) { cast_value(ctx.required_input(kData), to, ctx, o); });
 }
 
 std::unique_ptr<Kernel> castlike_prepare(const KernelInfo& info) {
   const CastOptions o = cast_options(info);
-  return make_kernel([o](KernelContext& ctx) { cast_value(ctx.required_input(kData), ctx.required_input(1).dtype(), ctx, o); });
+  return make_kernel([o](KernelContext& ctx) {
+    cast_value(ctx.required_input(kData), ctx.required_input(1).dtype(), ctx, o);
+  });
 }
 
 std::unique_ptr<Kernel> dropout_prepare(const KernelInfo& info) {
@@ -470,7 +499,9 @@ std::unique_ptr<Kernel> dropout_prepare(const KernelInfo& info) {
       auto dst = y.mutable_span<T>();
       for (std::size_t i = 0; i < src.size(); ++i) {
         m[i] = u(rng) >= ratio;
-        dst[i] = m[i] ? static_cast<T>(static_cast<C>(static_cast<C>(src[i]) * static_cast<C>(scale))) : T(C(0));
+        dst[i] =
+            m[i] ? static_cast<T>(static_cast<C>(static_cast<C>(src[i]) * static_cast<C>(scale)))
+                 : T(C(0));
       }
     });
     if (ctx.output_wanted(1)) ctx.set_output(1, mask);

@@ -154,7 +154,8 @@ std::unique_ptr<Kernel> tfidf_prepare(const KernelInfo& info) {
 }  // namespace
 
 void register_tfidf_kernels(KernelRegistry& r) {
-  add_def(r, "TfIdfVectorizer", 9, tfidf_prepare, {TypeRule{kX, {DataType::kString, DataType::kInt32, DataType::kInt64}}});
+  add_def(r, "TfIdfVectorizer", 9, tfidf_prepare,
+          {TypeRule{kX, {DataType::kString, DataType::kInt32, DataType::kInt64}}});
 }
 
 }  // namespace onnxkit::runtime

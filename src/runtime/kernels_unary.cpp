@@ -29,7 +29,8 @@ void unary(KernelContext& ctx, const F& fn) {
     using C = compute_t<T>;
     const auto src = x.span<T>();
     auto dst = y.mutable_span<T>();
-    for (std::size_t i = 0; i < src.size(); ++i) dst[i] = static_cast<T>(fn(static_cast<C>(src[i])));
+    for (std::size_t i = 0; i < src.size(); ++i)
+      dst[i] = static_cast<T>(fn(static_cast<C>(src[i])));
   };
   if constexpr (kDomain == Domain::kFloat) {
     visit_float(x.dtype(), body);
@@ -86,14 +87,18 @@ void predicate(KernelContext& ctx, const F& fn) {
 
 void register_unary_kernels(KernelRegistry& r) {
   add_plain<Domain::kNumeric>(r, "Abs", 6, [](auto x) {
-    if constexpr (std::is_unsigned_v<decltype(x)>) return x;
-    else return x < 0 ? -x : x;
+    if constexpr (std::is_unsigned_v<decltype(x)>)
+      return x;
+    else
+      return x < 0 ? -x : x;
   });
   add_plain<Domain::kSigned>(r, "Neg", 6, [](auto x) { return -x; });
   add_plain<Domain::kNumeric>(r, "Sign", 9, [](auto x) {
     using C = decltype(x);
-    if constexpr (std::is_unsigned_v<C>) return static_cast<C>(x > 0 ? 1 : 0);
-    else return static_cast<C>(x > 0 ? 1 : (x < 0 ? -1 : 0));
+    if constexpr (std::is_unsigned_v<C>)
+      return static_cast<C>(x > 0 ? 1 : 0);
+    else
+      return static_cast<C>(x > 0 ? 1 : (x < 0 ? -1 : 0));
   });
   add_plain<Domain::kSigned>(r, "Relu", 6, [](auto x) { return x > 0 ? x : decltype(x){0}; });
   add_plain(r, "Sigmoid", 6, [](auto x) { return sigmoid(x); });
@@ -118,9 +123,8 @@ void register_unary_kernels(KernelRegistry& r) {
   add_plain(r, "Atanh", 9, [](auto x) { return std::atanh(x); });
   add_plain(r, "Erf", 9, [](auto x) { return std::erf(x); });
   add_plain(r, "Softsign", 1, [](auto x) { return x / (decltype(x)(1) + std::abs(x)); });
-  add_plain(r, "Softplus", 1, [](auto x) {
-    return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
-  });
+  add_plain(r, "Softplus", 1,
+            [](auto x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); });
   add_plain(r, "Mish", 18, [](auto x) {
     const auto sp = x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
     return x * std::tanh(sp);
@@ -178,7 +182,8 @@ void register_unary_kernels(KernelRegistry& r) {
   });
   add_unary(r, "Gelu", 20, [](const KernelInfo& i) {
     const std::string approximate = i.attr_string("approximate", "none");
-    if (approximate != "none" && approximate != "tanh") i.fail("approximate must be 'none' or 'tanh'");
+    if (approximate != "none" && approximate != "tanh")
+      i.fail("approximate must be 'none' or 'tanh'");
     const bool tanh = approximate == "tanh";
     return [tanh](auto x) {
       using C = decltype(x);
@@ -190,26 +195,30 @@ void register_unary_kernels(KernelRegistry& r) {
     };
   });
 
-  add_simple(r, "Not", 1, kLatestVersion, [](KernelContext& ctx) {
-    const Value& x = ctx.required_input(kInput);
-    Value& y = ctx.output(kOutput, DataType::kBool, x.dims());
-    const auto src = x.span<bool>();
-    auto dst = y.mutable_span<bool>();
-    for (std::size_t i = 0; i < src.size(); ++i) dst[i] = !src[i];
-  }, {TypeRule{kInput, {DataType::kBool}}});
-  add_simple(r, "BitwiseNot", 18, kLatestVersion, [](KernelContext& ctx) {
-    const Value& x = ctx.required_input(kInput);
-    Value& y = ctx.output(kOutput, x.dtype(), x.dims());
-    visit_int(x.dtype(), [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      const auto src = x.span<T>();
-      auto dst = y.mutable_span<T>();
-      for (std::size_t i = 0; i < src.size(); ++i) dst[i] = static_cast<T>(~src[i]);
-    });
-  }, {TypeRule{kInput, type_list({&kSignedIntTypes, &kUnsignedIntTypes})}});
-  add_simple(r, "IsNaN", 9, kLatestVersion, [](KernelContext& ctx) {
-    predicate<bool>(ctx, [](auto x) { return std::isnan(x); });
-  }, {TypeRule{kInput, kFloatTypes}});
+  add_simple(r, "Not", 1, kLatestVersion,
+             [](KernelContext& ctx) {
+               const Value& x = ctx.required_input(kInput);
+               Value& y = ctx.output(kOutput, DataType::kBool, x.dims());
+               const auto src = x.span<bool>();
+               auto dst = y.mutable_span<bool>();
+               for (std::size_t i = 0; i < src.size(); ++i) dst[i] = !src[i];
+             },
+             {TypeRule{kInput, {DataType::kBool}}});
+  add_simple(r, "BitwiseNot", 18, kLatestVersion,
+             [](KernelContext& ctx) {
+               const Value& x = ctx.required_input(kInput);
+               Value& y = ctx.output(kOutput, x.dtype(), x.dims());
+               visit_int(x.dtype(), [&](auto tag) {
+                 using T = typename decltype(tag)::type;
+                 const auto src = x.span<T>();
+                 auto dst = y.mutable_span<T>();
+                 for (std::size_t i = 0; i < src.size(); ++i) dst[i] = static_cast<T>(~src[i]);
+               });
+             },
+             {TypeRule{kInput, type_list({&kSignedIntTypes, &kUnsignedIntTypes})}});
+  add_simple(r, "IsNaN", 9, kLatestVersion,
+             [](KernelContext& ctx) { predicate<bool>(ctx, [](auto x) { return std::isnan(x); }); },
+             {TypeRule{kInput, kFloatTypes}});
   KernelDef isinf;
   isinf.op = "IsInf";
   isinf.since_version = 10;
@@ -218,7 +227,8 @@ void register_unary_kernels(KernelRegistry& r) {
     const bool neg = info.attr_int("detect_negative", 1) != 0;
     const bool pos = info.attr_int("detect_positive", 1) != 0;
     return make_kernel([neg, pos](KernelContext& ctx) {
-      predicate<bool>(ctx, [neg, pos](auto x) { return std::isinf(x) && ((x > 0 && pos) || (x < 0 && neg)); });
+      predicate<bool>(
+          ctx, [neg, pos](auto x) { return std::isinf(x) && ((x > 0 && pos) || (x < 0 && neg)); });
     });
   };
   r.add(std::move(isinf));

@@ -273,8 +273,9 @@ class PluginKernel final : public Kernel {
     OnnxkitKernelContext c{&ctx, std::nullopt};
     const int status = def_.compute(&kApi, &c, state_);
     if (status != ONNXKIT_OK) {
-      fail("", (!c.error || c.error->empty() ? "the kernel failed (status " + std::to_string(status) + ")"
-                                             : *c.error) +
+      fail("", (!c.error || c.error->empty()
+                    ? "the kernel failed (status " + std::to_string(status) + ")"
+                    : *c.error) +
                    " [custom op kernel from " + library_ + "]");
     }
   }

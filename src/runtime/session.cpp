@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <tuple>
 #include <optional>
 #include <span>
+#include <tuple>
 #include <unordered_map>
 
 #include "onnxkit/core/error.h"
@@ -34,13 +34,17 @@ bool reference_kernels_from_env() {
 
 /// The fast provider's fusions run when it is on and no custom kernel
 /// replaces an op they would swallow.
-bool fusions_allowed(const SessionOptions& options, const std::vector<std::shared_ptr<Provider>>& providers) {
-  if (std::none_of(providers.begin(), providers.end(), [](const auto& p) { return p->name() == "cpu-fast"; })) {
+bool fusions_allowed(const SessionOptions& options,
+                     const std::vector<std::shared_ptr<Provider>>& providers) {
+  if (std::none_of(providers.begin(), providers.end(),
+                   [](const auto& p) { return p->name() == "cpu-fast"; })) {
     return false;
   }
   if (options.custom_kernels == nullptr) return true;
   for (const KernelDef* d : options.custom_kernels->all()) {
-    if (d->domain.empty() && (d->op == "Conv" || d->op == "Add" || d->op == "Relu" || d->op == "Clip")) return false;
+    if (d->domain.empty() &&
+        (d->op == "Conv" || d->op == "Add" || d->op == "Relu" || d->op == "Clip"))
+      return false;
   }
   return true;
 }
@@ -101,7 +105,8 @@ Step::~Step() = default;
 struct Session::Plan {
   std::unique_ptr<ir::Model> model;  // our own copy (weights shared)
   std::vector<ValueInfo> inputs, outputs;
-  std::unordered_map<std::string, int> feedable;       // name -> slot (graph inputs, initializers included)
+  std::unordered_map<std::string, int>
+      feedable;  // name -> slot (graph inputs, initializers included)
   std::unordered_map<int, const ValueInfo*> declared;  // slot -> declared type of a fed input
   GraphPlan main;
   std::vector<std::shared_ptr<Provider>> providers;
@@ -119,9 +124,11 @@ class RunMemory {
   explicit RunMemory(Allocator& allocator) : allocator_(allocator) {}
 
   Value allocate(DataType dtype, Dims dims) {
-    if (dtype == DataType::kString || data_type_bits(dtype) < 8) return Value::tensor(dtype, std::move(dims));
+    if (dtype == DataType::kString || data_type_bits(dtype) < 8)
+      return Value::tensor(dtype, std::move(dims));
     const std::int64_t n = element_count(dims);
-    const std::size_t bytes = static_cast<std::size_t>(n) * static_cast<std::size_t>(data_type_bits(dtype) / 8);
+    const std::size_t bytes =
+        static_cast<std::size_t>(n) * static_cast<std::size_t>(data_type_bits(dtype) / 8);
     const std::size_t need = round(bytes);
     auto it = free_.lower_bound(need);
     Block b;
@@ -140,7 +147,8 @@ class RunMemory {
   void release(Value& v) {
     if (v.is_tensor() && v.writable() && v.dtype() != DataType::kString && v.byte_size() > 0 &&
         v.storage_owner().use_count() == 1) {
-      Block b{std::const_pointer_cast<void>(v.storage_owner()), const_cast<std::byte*>(v.bytes().data())};
+      Block b{std::const_pointer_cast<void>(v.storage_owner()),
+              const_cast<std::byte*>(v.bytes().data())};
       const std::size_t cap = round(v.byte_size());
       v = Value();
       free_.emplace(cap, std::move(b));
@@ -181,7 +189,9 @@ class StepContext final : public KernelContext {
     return v ? &v : nullptr;
   }
   std::size_t output_count() const override { return step_.outputs.size(); }
-  bool output_wanted(std::size_t i) const override { return i < step_.wanted.size() && step_.wanted[i]; }
+  bool output_wanted(std::size_t i) const override {
+    return i < step_.wanted.size() && step_.wanted[i];
+  }
   Value& output(std::size_t i, DataType dtype, Dims dims) override {
     Value& slot = target(i);
     slot = memory_.allocate(dtype, std::move(dims));
@@ -196,14 +206,16 @@ class StepContext final : public KernelContext {
     if (b == step_.bodies.size()) fail("", "the subgraph given is not a body of this node");
     const GraphPlan& g = *step_.bodies[b];
     if (inputs.size() != g.input_slots.size()) {
-      fail(g.source->describe(),
-           "takes " + std::to_string(g.input_slots.size()) + " inputs, given " + std::to_string(inputs.size()));
+      fail(g.source->describe(), "takes " + std::to_string(g.input_slots.size()) +
+                                     " inputs, given " + std::to_string(inputs.size()));
     }
     std::vector<Value> sub = initial_slots(g);
-    for (std::size_t i = 0; i < inputs.size(); ++i) sub[static_cast<std::size_t>(g.input_slots[i])] = inputs[i];
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      sub[static_cast<std::size_t>(g.input_slots[i])] = inputs[i];
     const std::vector<int>& captured = step_.captures[b];
     for (std::size_t k = 0; k < captured.size(); ++k) {
-      sub[static_cast<std::size_t>(g.outer_slots[k])] = slots_[static_cast<std::size_t>(captured[k])];
+      sub[static_cast<std::size_t>(g.outer_slots[k])] =
+          slots_[static_cast<std::size_t>(captured[k])];
     }
     try {
       execute(g, sub, memory_, pool_);
@@ -232,8 +244,8 @@ class StepContext final : public KernelContext {
  private:
   Value& target(std::size_t i) {
     if (i >= step_.outputs.size()) {
-      fail("",
-           "the kernel wrote output " + std::to_string(i) + ", the node has " + std::to_string(step_.outputs.size()));
+      fail("", "the kernel wrote output " + std::to_string(i) + ", the node has " +
+                   std::to_string(step_.outputs.size()));
     }
     produced_[i] = true;
     if (step_.outputs[i] == kNoSlot) return scratch_;
@@ -305,7 +317,8 @@ ValueInfo info_of(const ir::Tensor& t) {
     v.dtype = inner->elem_type;
     if (const Shape* dims = inner->dims()) v.shape = *dims;
   }
-  if (v.kind == Value::Kind::kTensor) v.kind = Value::Kind::kNone;  // a map or other: no runtime value kind
+  if (v.kind == Value::Kind::kTensor)
+    v.kind = Value::Kind::kNone;  // a map or other: no runtime value kind
   return v;
 }
 
@@ -331,13 +344,14 @@ Value bind_feed(const ValueInfo& info, const Value& v) {
   if (info.type.empty()) return v;  // undeclared: any kind
   if (info.kind == Value::Kind::kOptional && !v.is_optional()) return Value::optional(v);
   if (info.kind != v.kind()) {
-    fail(where, "expected " + kind_name(info.kind) + (info.type.empty() ? "" : " (" + info.type + ")") + ", got " +
-                    v.describe());
+    fail(where, "expected " + kind_name(info.kind) +
+                    (info.type.empty() ? "" : " (" + info.type + ")") + ", got " + v.describe());
   }
   if (info.kind == Value::Kind::kOptional && !v.has_element()) return v;
   const DataType got = v.dtype();
   if (info.dtype != DataType::kUndefined && got != DataType::kUndefined && got != info.dtype) {
-    fail(where, "expected element type " + std::string(data_type_name(info.dtype)) + ", got " + v.describe());
+    fail(where, "expected element type " + std::string(data_type_name(info.dtype)) + ", got " +
+                    v.describe());
   }
   if (!info.shape || !v.is_tensor()) return v;
   const Shape& s = *info.shape;
@@ -366,7 +380,8 @@ bool takes_only_tensors(const schema::OpSchema* s, std::size_t i) {
   const schema::FormalParameter& p = i < s->inputs.size() ? s->inputs[i] : s->inputs.back();
   const std::vector<std::string> allowed = s->allowed_types(p);
   if (allowed.empty()) return false;
-  return std::all_of(allowed.begin(), allowed.end(), [](const std::string& t) { return t.starts_with("tensor("); });
+  return std::all_of(allowed.begin(), allowed.end(),
+                     [](const std::string& t) { return t.starts_with("tensor("); });
 }
 
 /// Orders every body of `graph`, at any depth (the session's own copy).
@@ -375,8 +390,9 @@ void toposort_bodies(ir::Graph& graph, std::size_t depth) {
     for (ir::Attribute& a : node->attributes()) {
       if (a.type == ir::AttributeType::kGraph && a.g) {
         if (depth + 1 > kMaxSubgraphDepth) {
-          fail(node->describe(),
-               "subgraphs are nested more than " + std::to_string(kMaxSubgraphDepth) + " deep (the runtime's bound)");
+          fail(node->describe(), "subgraphs are nested more than " +
+                                     std::to_string(kMaxSubgraphDepth) +
+                                     " deep (the runtime's bound)");
         }
         a.g->toposort();
         toposort_bodies(*a.g, depth + 1);
@@ -439,13 +455,15 @@ struct Planner {
     if (s != nullptr) return s->since_version;
     if (is_onnx_domain(domain)) {
       fail(node.describe(), qualified(domain, node.op_type()) + " is not an operator of " +
-                                (domain.empty() ? std::string("ai.onnx") : std::string(domain)) + " opset " +
-                                std::to_string(opset) + " (check the model's opset_import)");
+                                (domain.empty() ? std::string("ai.onnx") : std::string(domain)) +
+                                " opset " + std::to_string(opset) +
+                                " (check the model's opset_import)");
     }
     return opset > 0 ? opset : 1;
   }
 
-  static std::unique_ptr<Kernel> prepare(const KernelDef& def, const ir::Node& node, const KernelInfo& info) {
+  static std::unique_ptr<Kernel> prepare(const KernelDef& def, const ir::Node& node,
+                                         const KernelInfo& info) {
     try {
       return def.prepare(info);
     } catch (const Error& e) {
@@ -457,7 +475,8 @@ struct Planner {
   /// The kernel for `node`, from custom kernels, then each provider, then the
   /// CPU, prepared. A kernel whose prepare() declines (returns null) passes
   /// the node on to the next provider.
-  std::pair<const KernelDef*, std::unique_ptr<Kernel>> choose(const ir::Node& node, std::int64_t version,
+  std::pair<const KernelDef*, std::unique_ptr<Kernel>> choose(const ir::Node& node,
+                                                              std::int64_t version,
                                                               const std::vector<DataType>& dtypes,
                                                               const KernelInfo& info) const {
     const std::string_view domain = schema::canonical_domain(node.domain());
@@ -480,7 +499,8 @@ struct Planner {
       if (!names.empty()) names += ", ";
       names += p->name();
       if (!p->takes(node)) continue;
-      if (const KernelDef* d = p->kernels().find(domain, node.op_type(), version, p->name(), dtypes, &why)) {
+      if (const KernelDef* d =
+              p->kernels().find(domain, node.op_type(), version, p->name(), dtypes, &why)) {
         if (auto k = prepare(*d, node, info)) return {d, std::move(k)};
         continue;
       }
@@ -489,12 +509,14 @@ struct Planner {
     std::string types;
     for (std::size_t i = 0; i < dtypes.size(); ++i) {
       if (i) types += ", ";
-      types += dtypes[i] == DataType::kUndefined ? std::string("?") : std::string(data_type_name(dtypes[i]));
+      types += dtypes[i] == DataType::kUndefined ? std::string("?")
+                                                 : std::string(data_type_name(dtypes[i]));
     }
-    std::string message = "no kernel for " + qualified(domain, node.op_type()) + " version " + std::to_string(version) +
-                          " (domain '" + (domain.empty() ? std::string("ai.onnx") : std::string(domain)) + "', opset " +
-                          std::to_string(model.opset_version(domain)) + ", input types (" + types +
-                          ")) on providers [" + names + "]";
+    std::string message = "no kernel for " + qualified(domain, node.op_type()) + " version " +
+                          std::to_string(version) + " (domain '" +
+                          (domain.empty() ? std::string("ai.onnx") : std::string(domain)) +
+                          "', opset " + std::to_string(model.opset_version(domain)) +
+                          ", input types (" + types + ")) on providers [" + names + "]";
     if (!all_why.empty()) message += "; registered: " + all_why;
     if (is_onnx_domain(domain)) {
       message +=
@@ -525,8 +547,8 @@ struct Planner {
 
   /// Plans `graph` into `plan`: slots, constants, one step per node (bodies
   /// planned recursively, `depth` levels down), and value lifetimes.
-  std::unordered_map<const ir::Tensor*, int> plan_graph(GraphPlan& plan, const ir::Graph& graph, bool is_main,
-                                                        std::size_t depth) {
+  std::unordered_map<const ir::Tensor*, int> plan_graph(GraphPlan& plan, const ir::Graph& graph,
+                                                        bool is_main, std::size_t depth) {
     plan.source = &graph;
     Scope scope{plan, graph, is_main, {}, {}, {}};
 
@@ -548,7 +570,8 @@ struct Planner {
     for (std::size_t i = 0; i < initializer_slots.size(); ++i) {
       const ir::Tensor* t = graph.initializers()[i];
       try {
-        plan.constants[static_cast<std::size_t>(initializer_slots[i])] = value_from_tensor_data(*t->data());
+        plan.constants[static_cast<std::size_t>(initializer_slots[i])] =
+            value_from_tensor_data(*t->data());
       } catch (const Error& e) {
         throw e.within("initializer '" + t->name() + "'");
       }
@@ -572,8 +595,8 @@ struct Planner {
     for (Step& step : plan.steps) {
       for (std::size_t i = 0; i < step.outputs.size(); ++i) {
         const int s = step.outputs[i];
-        step.wanted.push_back(s != kNoSlot &&
-                              (scope.read[static_cast<std::size_t>(s)] || is_output[static_cast<std::size_t>(s)]));
+        step.wanted.push_back(s != kNoSlot && (scope.read[static_cast<std::size_t>(s)] ||
+                                               is_output[static_cast<std::size_t>(s)]));
       }
     }
     // Values die after their last reader (never graph outputs or constants).
@@ -602,7 +625,8 @@ struct Planner {
       }
       const std::optional<int> slot = scope.find(t);
       if (!slot) {
-        fail(node.describe(), "input '" + t->name() + "' is not a graph input, an initializer or a node output");
+        fail(node.describe(),
+             "input '" + t->name() + "' is not a graph input, an initializer or a node output");
       }
       step.inputs.push_back(*slot);
       scope.note_read(*slot, index);
@@ -623,8 +647,9 @@ struct Planner {
     for (const ir::Attribute& a : node.attributes()) {
       if (a.type != ir::AttributeType::kGraph || !a.g) continue;
       if (depth + 1 > kMaxSubgraphDepth) {
-        fail(node.describe(),
-             "subgraphs are nested more than " + std::to_string(kMaxSubgraphDepth) + " deep (the runtime's bound)");
+        fail(node.describe(), "subgraphs are nested more than " +
+                                  std::to_string(kMaxSubgraphDepth) +
+                                  " deep (the runtime's bound)");
       }
       auto body = std::make_unique<GraphPlan>();
       try {
@@ -649,7 +674,8 @@ struct Planner {
     // Constants known now (initializers of this graph; not captured values).
     std::vector<const Value*> constants;
     for (int slot : step.inputs) {
-      const bool known = slot != kNoSlot && static_cast<std::size_t>(slot) < scope.plan.constants.size() &&
+      const bool known = slot != kNoSlot &&
+                         static_cast<std::size_t>(slot) < scope.plan.constants.size() &&
                          scope.plan.constants[static_cast<std::size_t>(slot)];
       constants.push_back(known ? &scope.plan.constants[static_cast<std::size_t>(slot)] : nullptr);
     }
@@ -677,7 +703,8 @@ Session::Session(const ir::Model& model, SessionOptions options) : plan_(std::ma
   for (auto& p : options.providers) {
     if (p && p->name() != "cpu" && p->name() != "cpu-fast") plan.providers.push_back(p);
   }
-  if (!options.reference_kernels && !reference_kernels_from_env()) plan.providers.push_back(fast_cpu_provider());
+  if (!options.reference_kernels && !reference_kernels_from_env())
+    plan.providers.push_back(fast_cpu_provider());
   plan.providers.push_back(cpu_provider());
   plan.pool = std::make_unique<ThreadPool>(options.threads);
   const schema::SchemaRegistry& schemas =
@@ -686,7 +713,8 @@ Session::Session(const ir::Model& model, SessionOptions options) : plan_(std::ma
   plan.model = std::make_unique<ir::Model>(model.copy());
   ir::Model& copy = *plan.model;
   if (!copy.graph) fail("model", "has no graph");
-  if (options.optimizer && options.optimization_level > 0) options.optimizer(copy, options.optimization_level);
+  if (options.optimizer && options.optimization_level > 0)
+    options.optimizer(copy, options.optimization_level);
   ir::Graph& graph = *copy.graph;
   graph.toposort();
   toposort_bodies(graph, 0);
@@ -704,7 +732,8 @@ Session::Session(const ir::Model& model, SessionOptions options) : plan_(std::ma
     if (is_initializer.count(t)) continue;  // an input with a default: feedable, not required
     plan.inputs.push_back(info_of(*t));
   }
-  for (std::size_t i = 0; i < plan.inputs.size(); ++i) plan.declared[plan.main.input_slots[i]] = &plan.inputs[i];
+  for (std::size_t i = 0; i < plan.inputs.size(); ++i)
+    plan.declared[plan.main.input_slots[i]] = &plan.inputs[i];
   for (const ir::Tensor* t : graph.outputs()) {
     plan.outputs.push_back(info_of(*t));
     if (const ir::Type* inferred = analysis.type(t);
@@ -719,7 +748,8 @@ Session::~Session() = default;
 const std::vector<ValueInfo>& Session::inputs() const noexcept { return plan_->inputs; }
 const std::vector<ValueInfo>& Session::outputs() const noexcept { return plan_->outputs; }
 
-NamedValues Session::run(const NamedValues& feeds, const std::vector<std::string>& output_names) const {
+NamedValues Session::run(const NamedValues& feeds,
+                         const std::vector<std::string>& output_names) const {
   return run(feeds, output_names, nullptr);
 }
 

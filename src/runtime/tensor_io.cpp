@@ -18,14 +18,16 @@ struct NpyType {
 };
 
 constexpr NpyType kNpyTypes[] = {
-    {"<f4", DataType::kFloat},  {"<f8", DataType::kDouble}, {"<f2", DataType::kFloat16}, {"|i1", DataType::kInt8},
-    {"<i2", DataType::kInt16},  {"<i4", DataType::kInt32},  {"<i8", DataType::kInt64},   {"|u1", DataType::kUint8},
-    {"<u2", DataType::kUint16}, {"<u4", DataType::kUint32}, {"<u8", DataType::kUint64},  {"|b1", DataType::kBool},
+    {"<f4", DataType::kFloat},  {"<f8", DataType::kDouble}, {"<f2", DataType::kFloat16},
+    {"|i1", DataType::kInt8},   {"<i2", DataType::kInt16},  {"<i4", DataType::kInt32},
+    {"<i8", DataType::kInt64},  {"|u1", DataType::kUint8},  {"<u2", DataType::kUint16},
+    {"<u4", DataType::kUint32}, {"<u8", DataType::kUint64}, {"|b1", DataType::kBool},
 };
 
 // The value of `key` in numpy's header dict: "{'descr': '<f4', 'fortran_order': False, 'shape': (2,
 // 3), }".
-std::string header_field(const std::string& header, const std::string& key, const std::string& file) {
+std::string header_field(const std::string& header, const std::string& key,
+                         const std::string& file) {
   const std::string quoted = "'" + key + "'";
   std::size_t p = header.find(quoted);
   if (p == std::string::npos) fail(file, "npy header has no " + quoted);
@@ -53,13 +55,15 @@ Value value_from_tensor_data(const ir::TensorData& data) {
   if (data.data_type == DataType::kString) {
     const std::int64_t n = element_count(dims);
     if (static_cast<std::int64_t>(data.string_data.size()) != n) {
-      fail("tensor '" + data.name + "'",
-           "has " + std::to_string(data.string_data.size()) + " strings for dims " + dims_to_string(dims));
+      fail("tensor '" + data.name + "'", "has " + std::to_string(data.string_data.size()) +
+                                             " strings for dims " + dims_to_string(dims));
     }
     return Value::strings(std::move(dims), data.string_data);
   }
-  if (!data_type_known(static_cast<std::int32_t>(data.data_type)) || data.data_type == DataType::kUndefined) {
-    fail("tensor '" + data.name + "'", "unknown element type " + std::to_string(static_cast<int>(data.data_type)));
+  if (!data_type_known(static_cast<std::int32_t>(data.data_type)) ||
+      data.data_type == DataType::kUndefined) {
+    fail("tensor '" + data.name + "'",
+         "unknown element type " + std::to_string(static_cast<int>(data.data_type)));
   }
   if (data.is_external() && data.external_bytes.empty() && data.byte_size().value_or(0) != 0) {
     fail("tensor '" + data.name + "'", "external data was not loaded");
@@ -67,9 +71,9 @@ Value value_from_tensor_data(const ir::TensorData& data) {
   const Buffer bytes = data.bytes();
   const std::uint64_t need = data.byte_size().value_or(0);
   if (bytes.size() != need) {
-    fail("tensor '" + data.name + "'", "holds " + std::to_string(bytes.size()) + " bytes, dims " +
-                                           dims_to_string(dims) + " of " + std::string(data_type_name(data.data_type)) +
-                                           " need " + std::to_string(need));
+    fail("tensor '" + data.name + "'",
+         "holds " + std::to_string(bytes.size()) + " bytes, dims " + dims_to_string(dims) + " of " +
+             std::string(data_type_name(data.data_type)) + " need " + std::to_string(need));
   }
   return Value::from_buffer(data.data_type, std::move(dims), bytes);
 }
@@ -93,7 +97,8 @@ Value read_npy(const std::filesystem::path& path) {
   const std::string file = path.string();
   auto mapped = MappedFile::open(path);
   auto bytes = mapped->bytes();
-  if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0) fail(file, "not a .npy file");
+  if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0)
+    fail(file, "not a .npy file");
   const auto major = static_cast<unsigned>(bytes[6]);
   std::size_t header_len, offset;
   if (major == 1) {
@@ -112,10 +117,12 @@ Value read_npy(const std::filesystem::path& path) {
   const std::string descr = header_field(header, "descr", file);
   const std::string fortran = header_field(header, "fortran_order", file);
   const std::string shape = header_field(header, "shape", file);
-  if (fortran.find("True") != std::string::npos) fail(file, "Fortran-order arrays are not supported");
+  if (fortran.find("True") != std::string::npos)
+    fail(file, "Fortran-order arrays are not supported");
   DataType dtype = DataType::kUndefined;
   for (const NpyType& t : kNpyTypes) {
-    if (descr == t.descr || (descr.size() == 3 && descr[0] == '=' && descr.substr(1) == std::string(t.descr + 1))) {
+    if (descr == t.descr ||
+        (descr.size() == 3 && descr[0] == '=' && descr.substr(1) == std::string(t.descr + 1))) {
       dtype = t.dtype;
     }
   }
@@ -135,7 +142,8 @@ Value read_npy(const std::filesystem::path& path) {
   auto payload = bytes.subspan(data_offset);
   Buffer buffer = Buffer::view(mapped, payload);
   const std::int64_t n = element_count(dims);
-  const std::size_t need = static_cast<std::size_t>(n) * static_cast<std::size_t>(data_type_bits(dtype) / 8);
+  const std::size_t need =
+      static_cast<std::size_t>(n) * static_cast<std::size_t>(data_type_bits(dtype) / 8);
   if (payload.size() < need) fail(file, "holds fewer bytes than its shape needs");
   return Value::from_buffer(dtype, std::move(dims), buffer);
 }
@@ -160,17 +168,20 @@ void write_npy(const std::filesystem::path& path, const Value& value) {
   if (v.rank() > 1) shape.resize(shape.size() - 2);
   if (v.rank() == 1) shape.pop_back();
   shape += ")";
-  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  std::string header =
+      std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
   const std::size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
   std::ofstream out(path, std::ios::binary);
   if (!out) fail(file, "cannot open for writing");
   out.write("\x93NUMPY\x01\x00", 8);
-  const char len[2] = {static_cast<char>(header.size() & 0xFF), static_cast<char>(header.size() >> 8)};
+  const char len[2] = {static_cast<char>(header.size() & 0xFF),
+                       static_cast<char>(header.size() >> 8)};
   out.write(len, 2);
   out.write(header.data(), static_cast<std::streamsize>(header.size()));
-  out.write(reinterpret_cast<const char*>(v.bytes().data()), static_cast<std::streamsize>(v.byte_size()));
+  out.write(reinterpret_cast<const char*>(v.bytes().data()),
+            static_cast<std::streamsize>(v.byte_size()));
   if (!out) fail(file, "write failed");
 }
 
@@ -198,8 +209,8 @@ Value value_from_value_data(const ir::ValueData& data, DataType elem_type) {
     case Kind::kTensor:
       return value_from_tensor_data(data.tensor);
     case Kind::kSequence: {
-      if (!data.sparse_tensor_values.empty() || !data.sequence_values.empty() || !data.map_values.empty() ||
-          !data.optional_values.empty()) {
+      if (!data.sparse_tensor_values.empty() || !data.sequence_values.empty() ||
+          !data.map_values.empty() || !data.optional_values.empty()) {
         fail(where, "only sequences of tensors are supported");
       }
       std::vector<Value> items;
@@ -212,7 +223,8 @@ Value value_from_value_data(const ir::ValueData& data, DataType elem_type) {
     }
     case Kind::kOptional: {
       if (!data.optional_value) {
-        const Value::Kind inner = data.elem_type == kWireSequence ? Value::Kind::kSequence : Value::Kind::kTensor;
+        const Value::Kind inner =
+            data.elem_type == kWireSequence ? Value::Kind::kSequence : Value::Kind::kTensor;
         return Value::empty_optional(inner, elem_type);
       }
       return Value::optional(value_from_value_data(*data.optional_value, elem_type));
@@ -255,7 +267,8 @@ Value read_value_file(const std::filesystem::path& path, Value::Kind kind, DataT
   try {
     const auto mapped = MappedFile::open(path);
     const Buffer bytes = Buffer::view(mapped, mapped->bytes());
-    const auto wire = kind == Value::Kind::kSequence ? ir::ValueData::Kind::kSequence : ir::ValueData::Kind::kOptional;
+    const auto wire = kind == Value::Kind::kSequence ? ir::ValueData::Kind::kSequence
+                                                     : ir::ValueData::Kind::kOptional;
     return value_from_value_data(proto::read_value(bytes, wire), elem_type);
   } catch (const Error& e) {
     throw e.within(path.string());

@@ -68,7 +68,8 @@ struct ThreadPool::Impl {
 };
 
 ThreadPool::ThreadPool(int threads)
-    : threads_(threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
+    : threads_(threads > 0 ? threads
+                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
       impl_(std::make_unique<Impl>()) {
   for (int i = 1; i < threads_; ++i) impl_->workers.emplace_back([this] { impl_->worker_loop(); });
 }
@@ -87,7 +88,8 @@ void ThreadPool::parallel_for(std::int64_t n, std::int64_t grain,
   if (n <= 0) return;
   grain = std::max<std::int64_t>(grain, 1);
   const std::int64_t max_chunks = std::max<std::int64_t>(1, n / grain);
-  const std::int64_t chunks = std::min<std::int64_t>(max_chunks, static_cast<std::int64_t>(threads_) * 4);
+  const std::int64_t chunks =
+      std::min<std::int64_t>(max_chunks, static_cast<std::int64_t>(threads_) * 4);
   if (threads_ == 1 || chunks == 1) {
     fn(0, n);
     return;

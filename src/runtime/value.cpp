@@ -12,7 +12,9 @@ namespace {
 std::size_t storage_bytes(DataType dtype, std::int64_t count) {
   if (dtype == DataType::kString) return 0;
   const auto n = data_type_storage_bytes(dtype, static_cast<std::uint64_t>(count));
-  if (!n) fail("", "cannot store " + std::to_string(count) + " elements of " + std::string(data_type_name(dtype)));
+  if (!n)
+    fail("", "cannot store " + std::to_string(count) + " elements of " +
+                 std::string(data_type_name(dtype)));
   return static_cast<std::size_t>(*n);
 }
 
@@ -60,7 +62,8 @@ Value Value::tensor(DataType dtype, Dims dims) {
   }
   v.bytes_ = storage_bytes(dtype, v.size_);
   const std::size_t alloc = (v.bytes_ + kAlignment - 1) / kAlignment * kAlignment;
-  auto* p = static_cast<std::byte*>(std::aligned_alloc(kAlignment, alloc == 0 ? kAlignment : alloc));
+  auto* p =
+      static_cast<std::byte*>(std::aligned_alloc(kAlignment, alloc == 0 ? kAlignment : alloc));
   if (p == nullptr) throw std::bad_alloc();
   std::memset(p, 0, v.bytes_);
   v.data_ = p;
@@ -68,7 +71,8 @@ Value Value::tensor(DataType dtype, Dims dims) {
   return v;
 }
 
-Value Value::view(DataType dtype, Dims dims, std::span<const std::byte> bytes, std::shared_ptr<const void> keeper) {
+Value Value::view(DataType dtype, Dims dims, std::span<const std::byte> bytes,
+                  std::shared_ptr<const void> keeper) {
   Value v;
   v.kind_ = Kind::kTensor;
   v.dtype_ = dtype;
@@ -108,7 +112,8 @@ Value Value::strings(Dims dims, std::vector<std::string> strings) {
   v.size_ = element_count(dims);
   v.dims_ = std::move(dims);
   if (static_cast<std::int64_t>(strings.size()) != v.size_) {
-    fail("", "string tensor " + dims_to_string(v.dims_) + " given " + std::to_string(strings.size()) + " strings");
+    fail("", "string tensor " + dims_to_string(v.dims_) + " given " +
+                 std::to_string(strings.size()) + " strings");
   }
   auto owned = std::make_shared<std::vector<std::string>>(std::move(strings));
   v.data_ = reinterpret_cast<std::byte*>(owned->data());
@@ -135,7 +140,8 @@ Value Value::sequence(DataType elem_type, std::vector<Value> items) {
     if (!item.is_tensor()) fail("", "a sequence holds tensors, got " + item.describe());
     if (elem_type == DataType::kUndefined) elem_type = item.dtype();
     if (item.dtype() != elem_type) {
-      fail("", "a sequence of " + std::string(data_type_name(elem_type)) + " cannot hold " + item.describe());
+      fail("", "a sequence of " + std::string(data_type_name(elem_type)) + " cannot hold " +
+                   item.describe());
     }
   }
   Value v;
@@ -233,7 +239,8 @@ Value Value::clone() const {
 
 std::string Value::describe() const {
   if (kind_ == Kind::kNone) return "none";
-  const std::string elem = dtype_ == DataType::kUndefined ? "?" : std::string(data_type_name(dtype_));
+  const std::string elem =
+      dtype_ == DataType::kUndefined ? "?" : std::string(data_type_name(dtype_));
   if (kind_ == Kind::kSequence) return "seq(" + elem + ") of " + std::to_string(item_count());
   if (kind_ == Kind::kOptional) {
     if (has_element()) return "optional(" + element().describe() + ")";

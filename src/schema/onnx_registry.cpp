@@ -1,9 +1,8 @@
 // SchemaRegistry::onnx(): the ONNX operator schemas compiled into the library.
-#include "onnxkit/schema/registry.h"
-
 #include <string>
 
 #include "onnxkit/core/error.h"
+#include "onnxkit/schema/registry.h"
 #include "schema/builtin_data.h"
 
 namespace onnxkit::schema {

@@ -6,9 +6,12 @@ namespace onnxkit::schema {
 
 std::string_view formal_option_name(FormalOption o) {
   switch (o) {
-    case FormalOption::kSingle: return "single";
-    case FormalOption::kOptional: return "optional";
-    case FormalOption::kVariadic: return "variadic";
+    case FormalOption::kSingle:
+      return "single";
+    case FormalOption::kOptional:
+      return "optional";
+    case FormalOption::kVariadic:
+      return "variadic";
   }
   return "single";
 }
@@ -117,7 +120,8 @@ std::string type_string(const ir::Type& type) {
       return "map(" + std::string(data_type_name(type.key_type)) + ", " + value + ")";
     }
     case Kind::kNone:
-    case Kind::kOpaque: break;
+    case Kind::kOpaque:
+      break;
   }
   return {};
 }

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <initializer_list>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 #include "onnxkit/core/error.h"
@@ -19,29 +18,42 @@ constexpr std::int64_t kFormatVersion = 1;
 
 // Errors inside one schema carry a path of keys below it ("inputs[1] › option");
 // parse_schemas_json() puts the source and the schema in front.
-[[noreturn]] void fail_at(const std::string& where, std::string message) { fail(where, std::move(message)); }
+[[noreturn]] void fail_at(const std::string& where, std::string message) {
+  fail(where, std::move(message));
+}
 
 std::string join(const std::string& where, std::string_view key) {
   return where.empty() ? std::string(key) : where + " › " + std::string(key);
 }
 
-std::string indexed(std::string_view key, std::size_t i) { return std::string(key) + "[" + std::to_string(i) + "]"; }
+std::string indexed(std::string_view key, std::size_t i) {
+  return std::string(key) + "[" + std::to_string(i) + "]";
+}
 
 std::string_view kind_name(const json& j) {
   switch (j.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::boolean:
+      return "a boolean";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number";
-    default: return "a value";
+    case json::value_t::number_unsigned:
+      return "an integer";
+    case json::value_t::number_float:
+      return "a number";
+    default:
+      return "a value";
   }
 }
 
-void expect_keys(const json& obj, const std::string& where, std::initializer_list<std::string_view> known) {
+void expect_keys(const json& obj, const std::string& where,
+                 std::initializer_list<std::string_view> known) {
   if (!obj.is_object()) fail_at(where, "expected an object, found " + std::string(kind_name(obj)));
   for (const auto& item : obj.items()) {
     bool ok = false;
@@ -58,28 +70,32 @@ const json* member(const json& obj, std::string_view key) {
   return it == obj.end() ? nullptr : &*it;
 }
 
-std::string get_string(const json& obj, std::string_view key, const std::string& where, bool required,
-                       std::string fallback = {}) {
+std::string get_string(const json& obj, std::string_view key, const std::string& where,
+                       bool required, std::string fallback = {}) {
   const json* v = member(obj, key);
   if (!v) {
     if (required) fail_at(where, "missing key '" + std::string(key) + "'");
     return fallback;
   }
-  if (!v->is_string()) fail_at(join(where, key), "expected a string, found " + std::string(kind_name(*v)));
+  if (!v->is_string())
+    fail_at(join(where, key), "expected a string, found " + std::string(kind_name(*v)));
   return v->get<std::string>();
 }
 
 bool get_bool(const json& obj, std::string_view key, const std::string& where, bool fallback) {
   const json* v = member(obj, key);
   if (!v) return fallback;
-  if (!v->is_boolean()) fail_at(join(where, key), "expected true or false, found " + std::string(kind_name(*v)));
+  if (!v->is_boolean())
+    fail_at(join(where, key), "expected true or false, found " + std::string(kind_name(*v)));
   return v->get<bool>();
 }
 
-std::int64_t get_int(const json& obj, std::string_view key, const std::string& where, std::int64_t fallback) {
+std::int64_t get_int(const json& obj, std::string_view key, const std::string& where,
+                     std::int64_t fallback) {
   const json* v = member(obj, key);
   if (!v) return fallback;
-  if (!v->is_number_integer()) fail_at(join(where, key), "expected an integer, found " + std::string(kind_name(*v)));
+  if (!v->is_number_integer())
+    fail_at(join(where, key), "expected an integer, found " + std::string(kind_name(*v)));
   return v->get<std::int64_t>();
 }
 
@@ -87,7 +103,8 @@ const json& get_array(const json& obj, std::string_view key, const std::string& 
   static const json kEmpty = json::array();
   const json* v = member(obj, key);
   if (!v) return kEmpty;
-  if (!v->is_array()) fail_at(join(where, key), "expected an array, found " + std::string(kind_name(*v)));
+  if (!v->is_array())
+    fail_at(join(where, key), "expected an array, found " + std::string(kind_name(*v)));
   return *v;
 }
 
@@ -98,11 +115,14 @@ FormalParameter formal_from(const json& j, const std::string& where) {
   p.type = get_string(j, "type", where, true);
   const std::string option = get_string(j, "option", where, false, "single");
   auto o = formal_option_from_name(option);
-  if (!o) fail_at(join(where, "option"), "unknown option '" + option + "' (expected single, optional or variadic)");
+  if (!o)
+    fail_at(join(where, "option"),
+            "unknown option '" + option + "' (expected single, optional or variadic)");
   p.option = *o;
   p.homogeneous = get_bool(j, "homogeneous", where, true);
   const std::int64_t arity = get_int(j, "min_arity", where, 1);
-  if (arity < 0 || arity > 1000000) fail_at(join(where, "min_arity"), "out of range: " + std::to_string(arity));
+  if (arity < 0 || arity > 1000000)
+    fail_at(join(where, "min_arity"), "out of range: " + std::to_string(arity));
   p.min_arity = static_cast<int>(arity);
   if (p.option != FormalOption::kVariadic && (member(j, "homogeneous") || member(j, "min_arity"))) {
     fail_at(where, "'homogeneous' and 'min_arity' apply to variadic parameters only");
@@ -121,14 +141,16 @@ std::optional<ir::AttributeType> attribute_type_from(std::string_view name) {
 float float_from(const json& j, const std::string& where) {
   if (!j.is_number()) fail_at(where, "expected a number, found " + std::string(kind_name(j)));
   const double d = j.get<double>();
-  if (std::isfinite(d) && std::fabs(d) > static_cast<double>(std::numeric_limits<float>::max()) * (1 + 1e-7)) {
+  if (std::isfinite(d) &&
+      std::fabs(d) > static_cast<double>(std::numeric_limits<float>::max()) * (1 + 1e-7)) {
     fail_at(where, "out of the range of float");
   }
   return static_cast<float>(d);
 }
 
 std::int64_t int_from(const json& j, const std::string& where) {
-  if (!j.is_number_integer()) fail_at(where, "expected an integer, found " + std::string(kind_name(j)));
+  if (!j.is_number_integer())
+    fail_at(where, "expected an integer, found " + std::string(kind_name(j)));
   if (j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
     fail_at(where, "out of the range of int64");
   }
@@ -145,23 +167,33 @@ std::vector<T> list_from(const json& j, const std::string& where, F one) {
   if (!j.is_array()) fail_at(where, "expected an array, found " + std::string(kind_name(j)));
   std::vector<T> out;
   out.reserve(j.size());
-  for (std::size_t i = 0; i < j.size(); ++i) out.push_back(one(j[i], where + "[" + std::to_string(i) + "]"));
+  for (std::size_t i = 0; i < j.size(); ++i)
+    out.push_back(one(j[i], where + "[" + std::to_string(i) + "]"));
   return out;
 }
 
 AttributeValue default_from(const json& j, ir::AttributeType type, const std::string& where) {
   using T = ir::AttributeType;
   switch (type) {
-    case T::kFloat: return float_from(j, where);
-    case T::kInt: return int_from(j, where);
-    case T::kString: return string_from(j, where);
-    case T::kFloats: return list_from<float>(j, where, float_from);
-    case T::kInts: return list_from<std::int64_t>(j, where, int_from);
-    case T::kStrings: return list_from<std::string>(j, where, string_from);
-    default: break;
+    case T::kFloat:
+      return float_from(j, where);
+    case T::kInt:
+      return int_from(j, where);
+    case T::kString:
+      return string_from(j, where);
+    case T::kFloats:
+      return list_from<float>(j, where, float_from);
+    case T::kInts:
+      return list_from<std::int64_t>(j, where, int_from);
+    case T::kStrings:
+      return list_from<std::string>(j, where, string_from);
+    default:
+      break;
   }
-  fail_at(where, "a default is supported for float, int, string, floats, ints and strings attributes only, not " +
-                     std::string(ir::attribute_type_name(type)));
+  fail_at(where,
+          "a default is supported for float, int, string, floats, ints and strings attributes "
+          "only, not " +
+              std::string(ir::attribute_type_name(type)));
 }
 
 AttributeSpec attribute_from(const json& j, const std::string& where) {
@@ -171,9 +203,10 @@ AttributeSpec attribute_from(const json& j, const std::string& where) {
   const std::string type = get_string(j, "type", where, true);
   auto t = attribute_type_from(type);
   if (!t) {
-    fail_at(join(where, "type"), "unknown attribute type '" + type +
-                                     "' (expected float, int, string, tensor, graph, sparse_tensor, type_proto, "
-                                     "or one of these with an s: floats, ints, ...)");
+    fail_at(join(where, "type"),
+            "unknown attribute type '" + type +
+                "' (expected float, int, string, tensor, graph, sparse_tensor, type_proto, "
+                "or one of these with an s: floats, ints, ...)");
   }
   a.type = *t;
   a.required = get_bool(j, "required", where, false);
@@ -201,7 +234,8 @@ std::string schema_label(const json& j, std::size_t index) {
   if (!name || !name->is_string()) return label;
   std::string id;
   const json* domain = member(j, "domain");
-  if (domain && domain->is_string() && !domain->get<std::string>().empty()) id = domain->get<std::string>() + "::";
+  if (domain && domain->is_string() && !domain->get<std::string>().empty())
+    id = domain->get<std::string>() + "::";
   id += name->get<std::string>();
   const json* since = member(j, "since_version");
   if (since && since->is_number_integer()) id += "-" + std::to_string(since->get<std::int64_t>());
@@ -220,17 +254,21 @@ OpSchema schema_from(const json& j) {
   s.since_version = get_int(j, "since_version", where, 1);
   s.deprecated = get_bool(j, "deprecated", where, false);
   const json& inputs = get_array(j, "inputs", where);
-  for (std::size_t i = 0; i < inputs.size(); ++i) s.inputs.push_back(formal_from(inputs[i], indexed("inputs", i)));
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    s.inputs.push_back(formal_from(inputs[i], indexed("inputs", i)));
   const json& outputs = get_array(j, "outputs", where);
-  for (std::size_t i = 0; i < outputs.size(); ++i) s.outputs.push_back(formal_from(outputs[i], indexed("outputs", i)));
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    s.outputs.push_back(formal_from(outputs[i], indexed("outputs", i)));
   const json& attrs = get_array(j, "attributes", where);
-  for (std::size_t i = 0; i < attrs.size(); ++i) s.attributes.push_back(attribute_from(attrs[i], indexed("attributes", i)));
+  for (std::size_t i = 0; i < attrs.size(); ++i)
+    s.attributes.push_back(attribute_from(attrs[i], indexed("attributes", i)));
   const json& tcs = get_array(j, "type_constraints", where);
   for (std::size_t i = 0; i < tcs.size(); ++i) {
     s.type_constraints.push_back(constraint_from(tcs[i], indexed("type_constraints", i)));
   }
   s.inference = get_string(j, "inference", where, false);
-  if (const json* notes = member(j, "notes")) s.notes = list_from<std::string>(*notes, "notes", string_from);
+  if (const json* notes = member(j, "notes"))
+    s.notes = list_from<std::string>(*notes, "notes", string_from);
   get_string(j, "doc", where, false);  // accepted for the reader's benefit; not kept
   std::sort(s.attributes.begin(), s.attributes.end(),
             [](const AttributeSpec& a, const AttributeSpec& b) { return a.name < b.name; });
@@ -253,11 +291,14 @@ std::string text_position(std::string_view source, std::string_view text, std::s
   return std::string(source) + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
-// nlohmann's message without its "[json.exception.parse_error.101] parse error at line 1, column 2: " prefix.
+// nlohmann's message without its "[json.exception.parse_error.101] parse error at line 1, column 2:
+// " prefix.
 std::string plain_message(const std::string& what) {
   std::string msg = what;
-  if (auto p = msg.find("] "); msg.starts_with("[json.exception.") && p != std::string::npos) msg = msg.substr(p + 2);
-  if (auto p = msg.find(": "); msg.starts_with("parse error") && p != std::string::npos) msg = msg.substr(p + 2);
+  if (auto p = msg.find("] "); msg.starts_with("[json.exception.") && p != std::string::npos)
+    msg = msg.substr(p + 2);
+  if (auto p = msg.find(": "); msg.starts_with("parse error") && p != std::string::npos)
+    msg = msg.substr(p + 2);
   return msg;
 }
 
@@ -303,16 +344,18 @@ std::vector<OpSchema> parse_schemas_json(std::string_view json_text, std::string
     try {
       expect_keys(doc, "", {"format", "format_version", "source", "schemas"});
       const std::string format = get_string(doc, "format", "", false, std::string(kFormat));
-      if (format != kFormat) fail_at("format", "expected \"" + std::string(kFormat) + "\", found \"" + format + "\"");
+      if (format != kFormat)
+        fail_at("format", "expected \"" + std::string(kFormat) + "\", found \"" + format + "\"");
       const std::int64_t version = get_int(doc, "format_version", "", kFormatVersion);
       if (version != kFormatVersion) {
-        fail_at("format_version", "this onnxkit reads version " + std::to_string(kFormatVersion) + ", not " +
-                                      std::to_string(version));
+        fail_at("format_version", "this onnxkit reads version " + std::to_string(kFormatVersion) +
+                                      ", not " + std::to_string(version));
       }
       get_string(doc, "source", "", false);
       list = member(doc, "schemas");
       if (!list) fail_at("", "missing key 'schemas'");
-      if (!list->is_array()) fail_at("schemas", "expected an array, found " + std::string(kind_name(*list)));
+      if (!list->is_array())
+        fail_at("schemas", "expected an array, found " + std::string(kind_name(*list)));
     } catch (const Error& e) {
       throw e.within(src);
     }

@@ -5,9 +5,7 @@
 namespace onnxkit::text::detail {
 namespace {
 
-bool is_ident_start(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
+bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_space(char c) {
@@ -72,10 +70,12 @@ Token Lexer::scan() {
     ++pos_;  // closing quote
     t.kind = TokenKind::kString;
     t.text = src_.substr(start + 1, pos_ - start - 2);
-  } else if (is_digit(c) || c == '-' || (c == '.' && pos_ + 1 < src_.size() && is_digit(src_[pos_ + 1]))) {
+  } else if (is_digit(c) || c == '-' ||
+             (c == '.' && pos_ + 1 < src_.size() && is_digit(src_[pos_ + 1]))) {
     bool is_float = false;
     if (c == '-') ++pos_;
-    if (src_.substr(pos_, 3) == "inf" && (pos_ + 3 >= src_.size() || !is_ident_char(src_[pos_ + 3]))) {
+    if (src_.substr(pos_, 3) == "inf" &&
+        (pos_ + 3 >= src_.size() || !is_ident_char(src_[pos_ + 3]))) {
       pos_ += 3;
       is_float = true;
     } else {
@@ -152,7 +152,9 @@ std::string Lexer::describe(const Token& t) {
       out.append("number ").append(t.text);
       break;
     case TokenKind::kString:
-      out.append("string \"").append(t.text.substr(0, 40)).append(t.text.size() > 40 ? "...\"" : "\"");
+      out.append("string \"")
+          .append(t.text.substr(0, 40))
+          .append(t.text.size() > 40 ? "...\"" : "\"");
       break;
     case TokenKind::kPunct:
       out.append("'").append(t.text).append("'");

@@ -22,10 +22,13 @@ enum class TokenKind { kEnd, kIdentifier, kInt, kFloat, kString, kPunct };
 
 struct Token {
   TokenKind kind = TokenKind::kEnd;
-  std::string_view text;  ///< identifier, literal spelling, string contents, or the punctuation char
+  std::string_view
+      text;  ///< identifier, literal spelling, string contents, or the punctuation char
   int line = 1, col = 1;
   std::size_t offset = 0, end = 0;  ///< byte range in the source
-  bool is(char c) const noexcept { return kind == TokenKind::kPunct && text.size() == 1 && text[0] == c; }
+  bool is(char c) const noexcept {
+    return kind == TokenKind::kPunct && text.size() == 1 && text[0] == c;
+  }
 };
 
 /// A "#@..." comment: `text` is what follows "#@".
@@ -65,8 +68,8 @@ class Lexer {
   std::string_view src_, name_;
   std::size_t pos_ = 0;
   int line_ = 1;
-  std::size_t line_start_ = 0;  // offset of the current line's first byte
-  std::size_t prev_end_ = 0;  // offset just past the last consumed token
+  std::size_t line_start_ = 0;    // offset of the current line's first byte
+  std::size_t prev_end_ = 0;      // offset just past the last consumed token
   std::vector<Token> lookahead_;  // at most two
   std::vector<Annotation> annotations_;
 };

@@ -46,11 +46,21 @@ std::string quote_escaped(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];
@@ -79,24 +89,36 @@ bool read_quoted_escaped(std::string_view s, std::size_t& pos, std::string& out)
     if (pos >= s.size()) return false;
     char e = s[pos++];
     switch (e) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
       case 'x': {
         if (pos + 2 > s.size()) return false;
         unsigned v = 0;
         for (int k = 0; k < 2; ++k) {
           char h = s[pos++];
           v <<= 4;
-          if (h >= '0' && h <= '9') v |= static_cast<unsigned>(h - '0');
-          else if (h >= 'a' && h <= 'f') v |= static_cast<unsigned>(h - 'a' + 10);
-          else if (h >= 'A' && h <= 'F') v |= static_cast<unsigned>(h - 'A' + 10);
-          else return false;
+          if (h >= '0' && h <= '9')
+            v |= static_cast<unsigned>(h - '0');
+          else if (h >= 'a' && h <= 'f')
+            v |= static_cast<unsigned>(h - 'a' + 10);
+          else if (h >= 'A' && h <= 'F')
+            v |= static_cast<unsigned>(h - 'A' + 10);
+          else
+            return false;
         }
         out += static_cast<char>(v);
         break;
       }
-      default: out += e; break;  // \" and \\ and anything else: the char itself
+      default:
+        out += e;
+        break;  // \" and \\ and anything else: the char itself
     }
   }
   return false;

@@ -69,7 +69,9 @@ std::optional<AttributeType> attribute_type_from_name(std::string_view id) {
   return std::nullopt;
 }
 
-bool same_type(const ir::Type& a, const ir::Type& b) { return ir::type_to_string(a) == ir::type_to_string(b); }
+bool same_type(const ir::Type& a, const ir::Type& b) {
+  return ir::type_to_string(a) == ir::type_to_string(b);
+}
 
 // ---- the parser
 
@@ -231,18 +233,27 @@ class Parser {
       Token key = lex_.peek();
       std::string k = identifier("a model field (ir_version, opset_import, producer_name, ...)");
       expect(':', "after the field name");
-      if (k == "ir_version") m.ir_version = integer<std::int64_t>("an integer ir_version");
-      else if (k == "opset_import") m.opset_import = opsets();
-      else if (k == "producer_name") m.producer_name = string_literal("a string");
-      else if (k == "producer_version") m.producer_version = string_literal("a string");
-      else if (k == "domain") m.domain = string_literal("a string");
-      else if (k == "model_version") m.model_version = integer<std::int64_t>("an integer model_version");
-      else if (k == "doc_string") m.doc_string = string_literal("a string");
-      else if (k == "metadata_props") m.metadata_props = string_pairs();
+      if (k == "ir_version")
+        m.ir_version = integer<std::int64_t>("an integer ir_version");
+      else if (k == "opset_import")
+        m.opset_import = opsets();
+      else if (k == "producer_name")
+        m.producer_name = string_literal("a string");
+      else if (k == "producer_version")
+        m.producer_version = string_literal("a string");
+      else if (k == "domain")
+        m.domain = string_literal("a string");
+      else if (k == "model_version")
+        m.model_version = integer<std::int64_t>("an integer model_version");
+      else if (k == "doc_string")
+        m.doc_string = string_literal("a string");
+      else if (k == "metadata_props")
+        m.metadata_props = string_pairs();
       else
-        lex_.error_at(key, "unknown model field '" + k +
-                               "'; expected ir_version, opset_import, producer_name, producer_version, "
-                               "domain, model_version, doc_string or metadata_props");
+        lex_.error_at(key,
+                      "unknown model field '" + k +
+                          "'; expected ir_version, opset_import, producer_name, producer_version, "
+                          "domain, model_version, doc_string or metadata_props");
     } while (accept(','));
     expect('>', "closing the model header");
   }
@@ -284,11 +295,17 @@ class Parser {
         Token key = lex_.peek();
         std::string k = identifier("a function field (domain, opset_import, doc_string)");
         expect(':', "after the field name");
-        if (k == "domain") f.domain = string_literal("a string");
-        else if (k == "opset_import") f.opset_import = opsets();
-        else if (k == "doc_string") f.doc_string = string_literal("a string");
-        else if (k == "overload") f.overload = string_literal("a string");
-        else lex_.error_at(key, "unknown function field '" + k + "'; expected domain, opset_import or doc_string");
+        if (k == "domain")
+          f.domain = string_literal("a string");
+        else if (k == "opset_import")
+          f.opset_import = opsets();
+        else if (k == "doc_string")
+          f.doc_string = string_literal("a string");
+        else if (k == "overload")
+          f.overload = string_literal("a string");
+        else
+          lex_.error_at(key, "unknown function field '" + k +
+                                 "'; expected domain, opset_import or doc_string");
       } while (accept(','));
       expect('>', "closing the function header");
     }
@@ -342,14 +359,18 @@ class Parser {
 
   std::optional<ir::TypeShape> shape() {
     ir::TypeShape s;
-    if (!accept('[')) return s;  // scalar: rank 0
+    if (!accept('[')) return s;            // scalar: rank 0
     if (accept(']')) return std::nullopt;  // unknown rank
     do {
       const Token& t = lex_.peek();
-      if (accept('?')) s.dims.push_back(Dim::unknown());
-      else if (t.kind == TokenKind::kInt) s.dims.push_back(Dim::of(integer<std::int64_t>("a dimension")));
-      else if (at_name()) s.dims.push_back(Dim::named(name("a dimension")));
-      else lex_.expected("a dimension (a number, a name, or '?')", t);
+      if (accept('?'))
+        s.dims.push_back(Dim::unknown());
+      else if (t.kind == TokenKind::kInt)
+        s.dims.push_back(Dim::of(integer<std::int64_t>("a dimension")));
+      else if (at_name())
+        s.dims.push_back(Dim::named(name("a dimension")));
+      else
+        lex_.expected("a dimension (a number, a name, or '?')", t);
     } while (accept(','));
     expect(']', "closing the dimensions");
     return s;
@@ -414,7 +435,9 @@ class Parser {
   ir::TensorData tensor_data(const ir::Type& ty, const Token& at, const std::string& tensor_name) {
     ir::TensorData t;
     if (ty.kind != ir::Type::Kind::kTensor) lex_.error_at(at, "a tensor value needs a tensor type");
-    if (!ty.shape) lex_.error_at(at, "a tensor value needs a shape ('float[2,3]', or 'float' for a scalar), not '[]'");
+    if (!ty.shape)
+      lex_.error_at(
+          at, "a tensor value needs a shape ('float[2,3]', or 'float' for a scalar), not '[]'");
     t.data_type = ty.elem_type;
     for (const Dim& d : ty.shape->dims) {
       if (!d.is_value()) lex_.error_at(at, "a tensor value needs numeric dimensions");
@@ -430,7 +453,8 @@ class Parser {
       expect('}', "closing the tensor's values");
     }
     if (count != t.element_count()) {
-      std::string what = tensor_name.empty() ? std::string("the tensor") : "tensor '" + tensor_name + "'";
+      std::string what =
+          tensor_name.empty() ? std::string("the tensor") : "tensor '" + tensor_name + "'";
       lex_.error_at(open, what + " has " + std::to_string(count) + " values but its shape needs " +
                               std::to_string(t.element_count()) +
                               " (text printed without full weights cannot be read back)");
@@ -440,12 +464,22 @@ class Parser {
 
   void element(ir::TensorData& t) {
     switch (t.data_type) {
-      case DataType::kFloat: t.float_data.push_back(floating<float>("a float value")); return;
-      case DataType::kDouble: t.double_data.push_back(floating<double>("a double value")); return;
-      case DataType::kInt64: t.int64_data.push_back(integer<std::int64_t>("an int64 value")); return;
+      case DataType::kFloat:
+        t.float_data.push_back(floating<float>("a float value"));
+        return;
+      case DataType::kDouble:
+        t.double_data.push_back(floating<double>("a double value"));
+        return;
+      case DataType::kInt64:
+        t.int64_data.push_back(integer<std::int64_t>("an int64 value"));
+        return;
       case DataType::kUint32:
-      case DataType::kUint64: t.uint64_data.push_back(integer<std::uint64_t>("an unsigned value")); return;
-      case DataType::kString: t.string_data.push_back(string_literal("a string value")); return;
+      case DataType::kUint64:
+        t.uint64_data.push_back(integer<std::uint64_t>("an unsigned value"));
+        return;
+      case DataType::kString:
+        t.string_data.push_back(string_literal("a string value"));
+        return;
       case DataType::kInt8:
       case DataType::kInt16:
       case DataType::kInt32:
@@ -460,8 +494,10 @@ class Parser {
       case DataType::kFloat8E5M2FNUZ:
       case DataType::kFloat8E8M0: {
         const Token tok = lex_.peek();
-        auto v = integer<std::int64_t>("an integer value (float16 and float8 values are written as bit patterns)");
-        if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::uint32_t>::max()) {
+        auto v = integer<std::int64_t>(
+            "an integer value (float16 and float8 values are written as bit patterns)");
+        if (v < std::numeric_limits<std::int32_t>::min() ||
+            v > std::numeric_limits<std::uint32_t>::max()) {
           lex_.error_at(tok, "value out of range for " + std::string(data_type_name(t.data_type)));
         }
         t.int32_data.push_back(static_cast<std::int32_t>(v));
@@ -489,7 +525,9 @@ class Parser {
       d.name = name("a name (of a value)");
       if (inits && lex_.peek().is('=')) {
         lex_.next();
-        if (!d.info.type) lex_.error_at(at, "an initializer needs a type, e.g. 'float[2] " + d.name + " = {1.0, 2.0}'");
+        if (!d.info.type)
+          lex_.error_at(at,
+                        "an initializer needs a type, e.g. 'float[2] " + d.name + " = {1.0, 2.0}'");
         InitDecl init{d.name, tensor_data(*d.info.type, at, d.name)};
         inits->push_back(std::move(init));
         if (keep_initialized) out.push_back(std::move(d));
@@ -505,8 +543,10 @@ class Parser {
 
   GraphAst graph(bool top) {
     GraphAst g;
-    if (at_name()) g.name = name("a graph name");
-    else if (!top) lex_.expected("a graph name", lex_.peek());
+    if (at_name())
+      g.name = name("a graph name");
+    else if (!top)
+      lex_.expected("a graph name", lex_.peek());
     expect('(', "starting the graph's inputs");
     g.inputs = decl_list(')', &g.initializers, true);
     expect_arrow();
@@ -531,9 +571,12 @@ class Parser {
     std::vector<std::string> out;
     bool first = true;
     do {
-      if (at_name()) out.push_back(name("a name"));
-      else if (first && !lex_.peek().is(',')) break;
-      else out.emplace_back();
+      if (at_name())
+        out.push_back(name("a name"));
+      else if (first && !lex_.peek().is(','))
+        break;
+      else
+        out.emplace_back();
       first = false;
     } while (accept(','));
     return out;
@@ -595,16 +638,21 @@ class Parser {
     Value v{Value::Kind::kInt, lex_.peek()};
     Attribute& attr = a.attr;
     const Token& t = v.at;
-    const bool want_type = annotated == AttributeType::kTypeProto || annotated == AttributeType::kTypeProtos;
+    const bool want_type =
+        annotated == AttributeType::kTypeProto || annotated == AttributeType::kTypeProtos;
     if (want_type) {
       v.kind = Value::Kind::kType;
-      if (in_list) attr.type_protos.push_back(type());
-      else attr.tp = std::make_unique<ir::Type>(type());
+      if (in_list)
+        attr.type_protos.push_back(type());
+      else
+        attr.tp = std::make_unique<ir::Type>(type());
     } else if (t.kind == TokenKind::kIdentifier && (t.text == "inf" || t.text == "nan")) {
       v.kind = Value::Kind::kFloat;
       float f = floating<float>("a float");
-      if (in_list) attr.floats.push_back(f);
-      else attr.f = f;
+      if (in_list)
+        attr.floats.push_back(f);
+      else
+        attr.f = f;
     } else if (at_type()) {
       v.kind = Value::Kind::kTensor;
       ir::Type ty = type();
@@ -613,8 +661,10 @@ class Parser {
       accept('=');
       ir::TensorData data = tensor_data(ty, t, tname);
       data.name = tname;
-      if (in_list) attr.tensors.push_back(std::move(data));
-      else attr.t = std::make_unique<ir::TensorData>(std::move(data));
+      if (in_list)
+        attr.tensors.push_back(std::move(data));
+      else
+        attr.t = std::make_unique<ir::TensorData>(std::move(data));
     } else if (t.kind == TokenKind::kIdentifier) {
       v.kind = Value::Kind::kGraph;
       a.graphs.push_back(std::make_unique<GraphAst>(graph(false)));
@@ -624,8 +674,10 @@ class Parser {
     } else if (t.kind == TokenKind::kString) {
       v.kind = Value::Kind::kString;
       std::string s(lex_.next().text);
-      if (in_list) attr.strings.push_back(std::move(s));
-      else attr.s = std::move(s);
+      if (in_list)
+        attr.strings.push_back(std::move(s));
+      else
+        attr.s = std::move(s);
     } else if (t.kind == TokenKind::kInt) {
       v.kind = Value::Kind::kInt;
       auto i = integer<std::int64_t>("an integer");
@@ -639,10 +691,13 @@ class Parser {
     } else if (t.kind == TokenKind::kFloat) {
       v.kind = Value::Kind::kFloat;
       float f = floating<float>("a float");
-      if (in_list) attr.floats.push_back(f);
-      else attr.f = f;
+      if (in_list)
+        attr.floats.push_back(f);
+      else
+        attr.f = f;
     } else {
-      lex_.expected("an attribute value (a number, a string, a tensor, a graph, '@name' or a '[' list)", t);
+      lex_.expected(
+          "an attribute value (a number, a string, a tensor, a graph, '@name' or a '[' list)", t);
     }
     return v;
   }
@@ -669,15 +724,30 @@ class Parser {
       Value v = single_value(a, annotated, false);
       AttributeType got = AttributeType::kUndefined;
       switch (v.kind) {
-        case Value::Kind::kInt: got = AttributeType::kInt; break;
-        case Value::Kind::kFloat: got = AttributeType::kFloat; break;
-        case Value::Kind::kString: got = AttributeType::kString; break;
-        case Value::Kind::kTensor: got = AttributeType::kTensor; break;
-        case Value::Kind::kGraph: got = AttributeType::kGraph; break;
-        case Value::Kind::kType: got = AttributeType::kTypeProto; break;
-        case Value::Kind::kRef: got = annotated.value_or(AttributeType::kUndefined); break;
+        case Value::Kind::kInt:
+          got = AttributeType::kInt;
+          break;
+        case Value::Kind::kFloat:
+          got = AttributeType::kFloat;
+          break;
+        case Value::Kind::kString:
+          got = AttributeType::kString;
+          break;
+        case Value::Kind::kTensor:
+          got = AttributeType::kTensor;
+          break;
+        case Value::Kind::kGraph:
+          got = AttributeType::kGraph;
+          break;
+        case Value::Kind::kType:
+          got = AttributeType::kTypeProto;
+          break;
+        case Value::Kind::kRef:
+          got = annotated.value_or(AttributeType::kUndefined);
+          break;
       }
-      if (annotated && *annotated != got && !(*annotated == AttributeType::kFloat && got == AttributeType::kInt)) {
+      if (annotated && *annotated != got &&
+          !(*annotated == AttributeType::kFloat && got == AttributeType::kInt)) {
         mismatch(v.at, got);
       }
       attr.type = annotated.value_or(got);
@@ -686,26 +756,42 @@ class Parser {
       return a;
     }
     lex_.next();  // '['
-    bool any_int = false, any_float = false, any_string = false, any_tensor = false, any_graph = false,
-         any_type = false;
+    bool any_int = false, any_float = false, any_string = false, any_tensor = false,
+         any_graph = false, any_type = false;
     Token first = lex_.peek();
     if (!lex_.peek().is(']')) {
       do {
         Value v = single_value(a, annotated, true);
         switch (v.kind) {
-          case Value::Kind::kInt: any_int = true; break;
-          case Value::Kind::kFloat: any_float = true; break;
-          case Value::Kind::kString: any_string = true; break;
-          case Value::Kind::kTensor: any_tensor = true; break;
-          case Value::Kind::kGraph: any_graph = true; break;
-          case Value::Kind::kType: any_type = true; break;
-          case Value::Kind::kRef: lex_.error_at(v.at, "an attribute reference cannot be a list element");
+          case Value::Kind::kInt:
+            any_int = true;
+            break;
+          case Value::Kind::kFloat:
+            any_float = true;
+            break;
+          case Value::Kind::kString:
+            any_string = true;
+            break;
+          case Value::Kind::kTensor:
+            any_tensor = true;
+            break;
+          case Value::Kind::kGraph:
+            any_graph = true;
+            break;
+          case Value::Kind::kType:
+            any_type = true;
+            break;
+          case Value::Kind::kRef:
+            lex_.error_at(v.at, "an attribute reference cannot be a list element");
         }
       } while (accept(','));
     }
     expect(']', "closing the attribute's list");
-    int kinds = int(any_int || any_float) + int(any_string) + int(any_tensor) + int(any_graph) + int(any_type);
-    if (kinds > 1) lex_.error_at(first, "the values of list attribute '" + attr.name + "' are of different kinds");
+    int kinds = int(any_int || any_float) + int(any_string) + int(any_tensor) + int(any_graph) +
+                int(any_type);
+    if (kinds > 1)
+      lex_.error_at(first,
+                    "the values of list attribute '" + attr.name + "' are of different kinds");
     AttributeType got = any_float    ? AttributeType::kFloats
                         : any_int    ? AttributeType::kInts
                         : any_string ? AttributeType::kStrings
@@ -714,7 +800,8 @@ class Parser {
                         : any_type   ? AttributeType::kTypeProtos
                                      : AttributeType::kUndefined;
     if (got == AttributeType::kUndefined && !annotated) {
-      lex_.error_at(at, "empty list attribute '" + attr.name + "' needs a type, e.g. '" + attr.name + ": ints = []'");
+      lex_.error_at(at, "empty list attribute '" + attr.name + "' needs a type, e.g. '" +
+                            attr.name + ": ints = []'");
     }
     if (annotated && got != AttributeType::kUndefined && *annotated != got &&
         !(*annotated == AttributeType::kFloats && got == AttributeType::kInts)) {
@@ -728,7 +815,8 @@ class Parser {
 
   // ---- IR
 
-  void declare(Graph& g, Graph::DeclarationOverride::List list, std::size_t index, Tensor* t, ValueInfo info) {
+  void declare(Graph& g, Graph::DeclarationOverride::List list, std::size_t index, Tensor* t,
+               ValueInfo info) {
     if (!info.type) return;
     if (!t->info().type) {
       t->info().type = std::move(info.type);

@@ -18,10 +18,11 @@ using ir::Node;
 using ir::Tensor;
 using ir::ValueInfo;
 
-constexpr std::size_t kAlignLimit = 32;       // '=' of nodes is aligned up to this output width
-constexpr std::size_t kLineValues = 8;        // tensor values per line in a multi-line literal
-constexpr std::size_t kInlineValues = 16;     // up to this many values stay on one line
-constexpr std::size_t kInlineListWidth = 100;  // a value-info list longer than this gets one entry per line
+constexpr std::size_t kAlignLimit = 32;    // '=' of nodes is aligned up to this output width
+constexpr std::size_t kLineValues = 8;     // tensor values per line in a multi-line literal
+constexpr std::size_t kInlineValues = 16;  // up to this many values stay on one line
+constexpr std::size_t kInlineListWidth =
+    100;  // a value-info list longer than this gets one entry per line
 
 std::string pad(int indent) { return std::string(static_cast<std::size_t>(indent), ' '); }
 /// A line break and `indent` spaces.
@@ -35,7 +36,8 @@ bool is_qualified_id(std::string_view s) {
   std::size_t start = 0;
   while (true) {
     std::size_t dot = s.find('.', start);
-    std::string_view part = s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    std::string_view part =
+        s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     if (!detail::is_identifier(part)) return false;
     if (dot == std::string_view::npos) return true;
     start = dot + 1;
@@ -94,7 +96,8 @@ class Printer {
     fields.push_back("ir_version: " + std::to_string(m.ir_version));
     fields.push_back("opset_import: " + opsets(m.opset_import));
     if (!m.producer_name.empty()) fields.push_back("producer_name: " + str(m.producer_name));
-    if (!m.producer_version.empty()) fields.push_back("producer_version: " + str(m.producer_version));
+    if (!m.producer_version.empty())
+      fields.push_back("producer_version: " + str(m.producer_version));
     if (!m.domain.empty()) fields.push_back("domain: " + str(m.domain));
     if (m.model_version != 0) fields.push_back("model_version: " + std::to_string(m.model_version));
     if (!m.doc_string.empty()) fields.push_back("doc_string: " + str(m.doc_string));
@@ -123,7 +126,8 @@ class Printer {
       body += '\n';
       function(f, body);
     }
-    if (!m.training_info.empty()) note("training_info is not printed (the text syntax has no form for it)");
+    if (!m.training_info.empty())
+      note("training_info is not printed (the text syntax has no form for it)");
     return header + preamble() + body;
   }
 
@@ -137,19 +141,23 @@ class Printer {
 
  private:
   void note(std::string text) {
-    if (std::find(notes_.begin(), notes_.end(), text) == notes_.end()) notes_.push_back(std::move(text));
+    if (std::find(notes_.begin(), notes_.end(), text) == notes_.end())
+      notes_.push_back(std::move(text));
   }
 
   /// Notes and aliases, printed between the model header and the graph.
   std::string preamble() {
     std::string out;
     if (elided_ > 0) {
-      note(std::to_string(elided_) + " tensor(s) with more than " + std::to_string(opt_.preview_elements) +
-           " values are shown as declarations with a preview; print with full weights for their values");
+      note(std::to_string(elided_) + " tensor(s) with more than " +
+           std::to_string(opt_.preview_elements) +
+           " values are shown as declarations with a preview; print with full weights for their "
+           "values");
     }
     for (const auto& n : notes_) out += "# note: " + n + "\n";
     if (!names_.aliases().empty()) {
-      out += "# names that are not identifiers in the ONNX text syntax, and what stands for them:\n";
+      out +=
+          "# names that are not identifiers in the ONNX text syntax, and what stands for them:\n";
       for (const auto& [printed, original] : names_.aliases()) {
         out += "#@alias " + printed + " = " + detail::quote_escaped(original) + "\n";
       }
@@ -160,7 +168,10 @@ class Printer {
   std::string str(std::string_view s) {
     bool lossy = false;
     std::string out = detail::quote_string(s, lossy);
-    if (lossy) note("'\"' and NUL bytes in strings cannot be written in the ONNX text syntax; printed as ' and space");
+    if (lossy)
+      note(
+          "'\"' and NUL bytes in strings cannot be written in the ONNX text syntax; printed as ' "
+          "and space");
     return out;
   }
 
@@ -187,9 +198,12 @@ class Printer {
           for (std::size_t k = 0; k < t.shape->dims.size(); ++k) {
             const Dim& d = t.shape->dims[k];
             if (k) s += ',';
-            if (d.is_value()) s += std::to_string(d.value);
-            else if (d.is_param()) s += id(d.param);
-            else s += '?';
+            if (d.is_value())
+              s += std::to_string(d.value);
+            else if (d.is_param())
+              s += id(d.param);
+            else
+              s += '?';
           }
           s += ']';
         }
@@ -203,7 +217,8 @@ class Printer {
         return "map(" + std::string(data_type_name(t.key_type)) + ", " +
                (t.elem ? type(*t.elem) : std::string("undefined")) + ")";
       case ir::Type::Kind::kOpaque:
-        return "opaque(" + (t.opaque_domain.empty() ? "" : t.opaque_domain + ", ") + t.opaque_name + ")";
+        return "opaque(" + (t.opaque_domain.empty() ? "" : t.opaque_domain + ", ") + t.opaque_name +
+               ")";
       case ir::Type::Kind::kNone:
         break;
     }
@@ -214,7 +229,8 @@ class Printer {
   std::string decl(const std::string& name, const ValueInfo& info) {
     std::string t;
     if (info.type) {
-      if ((info.type->kind == ir::Type::Kind::kTensor || info.type->kind == ir::Type::Kind::kSparseTensor) &&
+      if ((info.type->kind == ir::Type::Kind::kTensor ||
+           info.type->kind == ir::Type::Kind::kSparseTensor) &&
           info.type->elem_type == DataType::kUndefined) {
         note("a tensor type without an element type is printed without its type");
       } else {
@@ -224,8 +240,8 @@ class Printer {
     return t.empty() ? id(name) : t + " " + id(name);
   }
 
-  const ValueInfo& declared(const Graph& g, Graph::DeclarationOverride::List list, std::size_t index,
-                            const Tensor* t) {
+  const ValueInfo& declared(const Graph& g, Graph::DeclarationOverride::List list,
+                            std::size_t index, const Tensor* t) {
     for (const auto& o : g.declaration_overrides()) {
       if (o.list == list && o.index == index) return o.info;
     }
@@ -255,30 +271,39 @@ class Printer {
     const bool full = force_full || opt_.full_weights || t.element_count() <= opt_.preview_elements;
     auto values = detail::element_literals(t, full ? SIZE_MAX : opt_.preview_elements, total);
     std::string dims;
-    for (std::size_t k = 0; k < t.dims.size(); ++k) dims.append(k ? "," : "").append(std::to_string(t.dims[k]));
+    for (std::size_t k = 0; k < t.dims.size(); ++k)
+      dims.append(k ? "," : "").append(std::to_string(t.dims[k]));
     text = std::string(data_type_name(t.data_type)) + (t.dims.empty() ? "" : "[" + dims + "]");
     if (!values) {
-      if (!detail::values_printable(t.data_type)) comment = "values of type " + std::string(data_type_name(t.data_type)) + " cannot be printed";
-      else if (t.is_external()) comment = "external data, not loaded";
-      else comment = "values cannot be read";
+      if (!detail::values_printable(t.data_type))
+        comment =
+            "values of type " + std::string(data_type_name(t.data_type)) + " cannot be printed";
+      else if (t.is_external())
+        comment = "external data, not loaded";
+      else
+        comment = "values cannot be read";
       note("some tensor values cannot be printed (see the comments beside them)");
       return false;
     }
     if (!full) {
       comment = std::to_string(total) + " values, first " + std::to_string(values->size()) + ": ";
-      for (std::size_t k = 0; k < values->size(); ++k) comment.append(k ? ", " : "").append((*values)[k]);
+      for (std::size_t k = 0; k < values->size(); ++k)
+        comment.append(k ? ", " : "").append((*values)[k]);
       comment += ", ...";
       return false;
     }
     text += " {";
     if (values->size() <= kInlineValues) {
-      for (std::size_t k = 0; k < values->size(); ++k) text.append(k ? ", " : "").append((*values)[k]);
+      for (std::size_t k = 0; k < values->size(); ++k)
+        text.append(k ? ", " : "").append((*values)[k]);
       text += "}";
       return true;
     }
     for (std::size_t k = 0; k < values->size(); ++k) {
-      if (k % kLineValues == 0) text += newline(indent + 2);
-      else text += " ";
+      if (k % kLineValues == 0)
+        text += newline(indent + 2);
+      else
+        text += " ";
       text += (*values)[k];
       if (k + 1 < values->size()) text += ",";
     }
@@ -328,7 +353,8 @@ class Printer {
       }
       items.push_back(std::move(item));
     }
-    if (!g.sparse_initializers().empty()) note("sparse initializers are not printed (the text syntax has no form for them)");
+    if (!g.sparse_initializers().empty())
+      note("sparse initializers are not printed (the text syntax has no form for them)");
     for (std::size_t k = 0; k < g.value_info().size(); ++k) {
       const Tensor* t = g.value_info()[k];
       const ValueInfo& info = declared(g, List::kValueInfo, k, t);
@@ -366,8 +392,10 @@ class Printer {
     std::string s;
     for (std::size_t k = 0; k < ts.size(); ++k) {
       if (k) s += ts[k]->is_empty() ? "," : ", ";
-      if (!ts[k]->is_empty()) s += id(ts[k]->name());
-      else if (k == 0) s += "\"\"";
+      if (!ts[k]->is_empty())
+        s += id(ts[k]->name());
+      else if (k == 0)
+        s += "\"\"";
     }
     return s;
   }
@@ -392,8 +420,10 @@ class Printer {
     if (!attrs.empty()) {
       out += " <";
       for (std::size_t k = 0; k < attrs.size(); ++k) {
-        if (multiline) out += newline(indent + 2);
-        else if (k) out += " ";
+        if (multiline)
+          out += newline(indent + 2);
+        else if (k)
+          out += " ";
         out += attrs[k] + (k + 1 < attrs.size() ? "," : "");
       }
       out += multiline ? newline(indent) + ">" : ">";
@@ -405,7 +435,8 @@ class Printer {
 
   std::string floats_list(const std::vector<float>& v) {
     std::string s = "[";
-    for (std::size_t k = 0; k < v.size(); ++k) s.append(k ? ", " : "").append(detail::format_float(v[k]));
+    for (std::size_t k = 0; k < v.size(); ++k)
+      s.append(k ? ", " : "").append(detail::format_float(v[k]));
     return s + "]";
   }
 
@@ -414,26 +445,32 @@ class Printer {
     const std::string tname(ir::attribute_type_name(a.type));
     if (!a.ref_attr_name.empty()) return name + ": " + tname + " = @" + id(a.ref_attr_name);
     switch (a.type) {
-      case AttributeType::kFloat: return name + " = " + detail::format_float(a.f);
-      case AttributeType::kInt: return name + " = " + std::to_string(a.i);
-      case AttributeType::kString: return name + " = " + str(a.s);
+      case AttributeType::kFloat:
+        return name + " = " + detail::format_float(a.f);
+      case AttributeType::kInt:
+        return name + " = " + std::to_string(a.i);
+      case AttributeType::kString:
+        return name + " = " + str(a.s);
       case AttributeType::kFloats:
         return name + (a.floats.empty() ? ": floats = " : " = ") + floats_list(a.floats);
       case AttributeType::kInts: {
         std::string s = name + (a.ints.empty() ? ": ints = [" : " = [");
-        for (std::size_t k = 0; k < a.ints.size(); ++k) s.append(k ? ", " : "").append(std::to_string(a.ints[k]));
+        for (std::size_t k = 0; k < a.ints.size(); ++k)
+          s.append(k ? ", " : "").append(std::to_string(a.ints[k]));
         return s + "]";
       }
       case AttributeType::kStrings: {
         std::string s = name + (a.strings.empty() ? ": strings = [" : " = [");
-        for (std::size_t k = 0; k < a.strings.size(); ++k) s.append(k ? ", " : "").append(str(a.strings[k]));
+        for (std::size_t k = 0; k < a.strings.size(); ++k)
+          s.append(k ? ", " : "").append(str(a.strings[k]));
         return s + "]";
       }
       case AttributeType::kTensor:
         return a.t ? name + " = " + tensor_attr(*a.t, indent) : std::string();
       case AttributeType::kTensors: {
         std::string s = name + ": tensors = [";
-        for (std::size_t k = 0; k < a.tensors.size(); ++k) s.append(k ? ", " : "").append(tensor_attr(a.tensors[k], indent));
+        for (std::size_t k = 0; k < a.tensors.size(); ++k)
+          s.append(k ? ", " : "").append(tensor_attr(a.tensors[k], indent));
         return s + "]";
       }
       case AttributeType::kGraph: {
@@ -454,11 +491,13 @@ class Printer {
         return a.tp ? name + ": type_proto = " + type(*a.tp) : std::string();
       case AttributeType::kTypeProtos: {
         std::string s = name + ": type_protos = [";
-        for (std::size_t k = 0; k < a.type_protos.size(); ++k) s.append(k ? ", " : "").append(type(a.type_protos[k]));
+        for (std::size_t k = 0; k < a.type_protos.size(); ++k)
+          s.append(k ? ", " : "").append(type(a.type_protos[k]));
         return s + "]";
       }
       default:
-        note("attributes of type " + tname + " are not printed (the text syntax has no form for them)");
+        note("attributes of type " + tname +
+             " are not printed (the text syntax has no form for them)");
         return {};
     }
   }
@@ -478,8 +517,9 @@ class Printer {
       for (std::size_t k = 0; k < values->size(); ++k) s.append(k ? ", " : "").append((*values)[k]);
     }
     ++elided_;
-    return s + "  # preview: " + std::to_string(values ? values->size() : 0) + " of " + std::to_string(total) +
-           " values (onnxkit will not read this back)" + newline(indent) + "}";
+    return s + "  # preview: " + std::to_string(values ? values->size() : 0) + " of " +
+           std::to_string(total) + " values (onnxkit will not read this back)" + newline(indent) +
+           "}";
   }
 
   void function(const ir::Function& f, std::string& out) {
@@ -488,7 +528,8 @@ class Printer {
     fields.push_back("domain: " + str(f.domain));
     fields.push_back("opset_import: " + opsets(f.opset_import));
     if (!f.doc_string.empty()) fields.push_back("doc_string: " + str(f.doc_string));
-    for (std::size_t k = 0; k < fields.size(); ++k) out += "  " + fields[k] + (k + 1 < fields.size() ? ",\n" : "\n");
+    for (std::size_t k = 0; k < fields.size(); ++k)
+      out += "  " + fields[k] + (k + 1 < fields.size() ? ",\n" : "\n");
     out += ">\n" + id(f.name);
     std::vector<std::string> attrs;
     for (const auto& a : f.attribute) attrs.push_back(id(a));
@@ -496,7 +537,8 @@ class Printer {
       std::string s = attribute(a, 2);
       if (!s.empty()) attrs.push_back(s);
     }
-    if (!f.attribute_proto.empty()) note("function attributes with default values need onnx >= 1.16 to parse");
+    if (!f.attribute_proto.empty())
+      note("function attributes with default values need onnx >= 1.16 to parse");
     if (!attrs.empty()) {
       out += " <";
       for (std::size_t k = 0; k < attrs.size(); ++k) out.append(k ? ", " : "").append(attrs[k]);

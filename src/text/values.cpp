@@ -29,25 +29,37 @@ T load(const std::byte* p) {
 
 std::string element_at(DataType type, const std::byte* p) {
   switch (type) {
-    case DataType::kFloat: return format_float(load<float>(p));
-    case DataType::kDouble: return format_double(load<double>(p));
-    case DataType::kInt8: return std::to_string(load<std::int8_t>(p));
-    case DataType::kInt16: return std::to_string(load<std::int16_t>(p));
-    case DataType::kInt32: return std::to_string(load<std::int32_t>(p));
-    case DataType::kInt64: return std::to_string(load<std::int64_t>(p));
+    case DataType::kFloat:
+      return format_float(load<float>(p));
+    case DataType::kDouble:
+      return format_double(load<double>(p));
+    case DataType::kInt8:
+      return std::to_string(load<std::int8_t>(p));
+    case DataType::kInt16:
+      return std::to_string(load<std::int16_t>(p));
+    case DataType::kInt32:
+      return std::to_string(load<std::int32_t>(p));
+    case DataType::kInt64:
+      return std::to_string(load<std::int64_t>(p));
     case DataType::kUint8:
     case DataType::kFloat8E4M3FN:
     case DataType::kFloat8E4M3FNUZ:
     case DataType::kFloat8E5M2:
     case DataType::kFloat8E5M2FNUZ:
-    case DataType::kFloat8E8M0: return std::to_string(load<std::uint8_t>(p));
-    case DataType::kBool: return load<std::uint8_t>(p) != 0 ? "1" : "0";
+    case DataType::kFloat8E8M0:
+      return std::to_string(load<std::uint8_t>(p));
+    case DataType::kBool:
+      return load<std::uint8_t>(p) != 0 ? "1" : "0";
     case DataType::kUint16:
     case DataType::kFloat16:
-    case DataType::kBfloat16: return std::to_string(load<std::uint16_t>(p));
-    case DataType::kUint32: return std::to_string(load<std::uint32_t>(p));
-    case DataType::kUint64: return std::to_string(load<std::uint64_t>(p));
-    default: return "?";
+    case DataType::kBfloat16:
+      return std::to_string(load<std::uint16_t>(p));
+    case DataType::kUint32:
+      return std::to_string(load<std::uint32_t>(p));
+    case DataType::kUint64:
+      return std::to_string(load<std::uint64_t>(p));
+    default:
+      return "?";
   }
 }
 
@@ -76,8 +88,10 @@ bool values_printable(DataType t) {
     case DataType::kFloat8E4M3FNUZ:
     case DataType::kFloat8E5M2:
     case DataType::kFloat8E5M2FNUZ:
-    case DataType::kFloat8E8M0: return true;
-    default: return false;
+    case DataType::kFloat8E8M0:
+      return true;
+    default:
+      return false;
   }
 }
 

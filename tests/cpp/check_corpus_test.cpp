@@ -40,8 +40,9 @@ const Problem* find(const std::vector<Problem>& ps, std::string_view location,
   return nullptr;
 }
 
-#define EXPECT_PROBLEM(ps, loc, msg) \
-  EXPECT_NE(find(ps, loc, msg), nullptr) << "wanted: " << (loc) << ": " << (msg) << "\ngot:\n" << dump(ps)
+#define EXPECT_PROBLEM(ps, loc, msg)                                                           \
+  EXPECT_NE(find(ps, loc, msg), nullptr) << "wanted: " << (loc) << ": " << (msg) << "\ngot:\n" \
+                                         << dump(ps)
 
 TEST(CheckCorpus, ValidModelHasNoProblems) {
   const auto ps = check_text(R"(<ir_version: 8, opset_import: ["" : 13]>
@@ -66,7 +67,8 @@ main (float[2] X) => (float[2] Y) {
   [a] Y = Relu (X)
   [b] Y = Neg (X)
 })");
-  EXPECT_PROBLEM(ps, "graph 'main' › node 'b' (Neg) › output 'Y'", "already defined by an earlier node");
+  EXPECT_PROBLEM(ps, "graph 'main' › node 'b' (Neg) › output 'Y'",
+                 "already defined by an earlier node");
 }
 
 TEST(CheckCorpus, OutputShadowingAGraphInput) {
@@ -118,7 +120,8 @@ TEST(CheckCorpus, MissingRequiredAttribute) {
 main (float[2] X) => (float[2] Y) {
   [c] Y = Cast (X)
 })");
-  EXPECT_PROBLEM(ps, "graph 'main' › node 'c' (Cast)", "required attribute 'to' of Cast-13 is missing");
+  EXPECT_PROBLEM(ps, "graph 'main' › node 'c' (Cast)",
+                 "required attribute 'to' of Cast-13 is missing");
 }
 
 TEST(CheckCorpus, TypeConstraintViolation) {
@@ -252,7 +255,8 @@ main (float[2] X) => (float[2] Y) {
 TEST(CheckCorpus, InitializerDeclaredWithAnotherType) {
   const auto ps = check_text(R"(<ir_version: 8, opset_import: ["" : 13]>
 main (float[2] X, int64[2] b) => (float[2] Y) <float[2] b = {1.0, 2.0}> { Y = Add (X, b) })");
-  EXPECT_PROBLEM(ps, "graph 'main' › initializer 'b'", "holds float data but is declared as int64[2]");
+  EXPECT_PROBLEM(ps, "graph 'main' › initializer 'b'",
+                 "holds float data but is declared as int64[2]");
 }
 
 TEST(CheckCorpus, ReportsEveryProblemNotOnlyTheFirst) {
@@ -272,9 +276,10 @@ main (float[2] X) => (float[2] Y) {
 class ExternalData : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("onnxkit_check_ext_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ =
+        std::filesystem::temp_directory_path() /
+        ("onnxkit_check_ext_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
     std::ofstream(dir_ / "weights.bin", std::ios::binary) << std::string(16, '\0');
   }
@@ -327,8 +332,10 @@ TEST_F(ExternalData, NoLocation) {
 }
 
 TEST(CheckOutput, JsonAndText) {
-  const std::vector<Problem> ps{{Severity::kWarning, "graph 'g' › node 'n' (x::Y)", "unknown op x::Y"}};
-  EXPECT_EQ(check::problem_to_string(ps[0]), "warning: graph 'g' › node 'n' (x::Y): unknown op x::Y");
+  const std::vector<Problem> ps{
+      {Severity::kWarning, "graph 'g' › node 'n' (x::Y)", "unknown op x::Y"}};
+  EXPECT_EQ(check::problem_to_string(ps[0]),
+            "warning: graph 'g' › node 'n' (x::Y): unknown op x::Y");
   const std::string json = check::problems_to_json(ps);
   EXPECT_NE(json.find("\"valid\": true"), std::string::npos) << json;
   EXPECT_NE(json.find("\"warnings\": 1"), std::string::npos) << json;

@@ -236,7 +236,8 @@ TEST(GsExamples, ReplacingASubgraph) {
 // 09: shape operations with the layer API, then edits that depend on shapes.
 TEST(GsExamples, ShapeOperations) {
   Graph g;
-  Tensor* data = add_input(g, "data", float_type({Dim::unknown(), Dim::of(3), Dim::unknown(), Dim::of(5)}));
+  Tensor* data =
+      add_input(g, "data", float_type({Dim::unknown(), Dim::of(3), Dim::unknown(), Dim::of(5)}));
   auto one = [&](const char* op, std::vector<Tensor*> ins, const char* out,
                  std::vector<Attribute> attrs = {}) {
     return g.layer(op, std::move(ins), {g.add_fresh_variable(out)}, std::move(attrs))->outputs()[0];
@@ -259,7 +260,8 @@ TEST(GsExamples, ShapeOperations) {
   Tensor* hw = one("Gather", {input_shape, indices({2, 3})}, "gather_out_gs");
   std::vector<Attribute> concat_attrs;
   concat_attrs.push_back(Attribute::of_int("axis", 0));
-  Tensor* new_shape = one("Concat", {nc, reduce_prod(hw)}, "concat_out_gs", std::move(concat_attrs));
+  Tensor* new_shape =
+      one("Concat", {nc, reduce_prod(hw)}, "concat_out_gs", std::move(concat_attrs));
   Tensor* partially = one("Reshape", {data, new_shape}, "reshape_out_gs");
   flattened->set_name("flattened");
   flattened->info().type = float_type({Dim::unknown()});

@@ -29,11 +29,13 @@ struct Recipe {
   Node *conv, *relu, *foo;
   Recipe() {
     g.set_name("main");
-    input = add_input(g, "input", float_type({Dim::named("N"), Dim::of(3), Dim::of(8), Dim::of(8)}));
+    input =
+        add_input(g, "input", float_type({Dim::named("N"), Dim::of(3), Dim::of(8), Dim::of(8)}));
     Tensor* w = add_initializer(g, "W", floats({2, 3, 1, 1}, {1, 2, 3, 4, 5, 6}));
     Tensor* b = add_initializer(g, "B", floats({2}, {0, 0}));
     conv_out = g.add_variable("conv_out");
-    relu_out = typed(g, "relu_out", float_type({Dim::named("N"), Dim::of(2), Dim::of(8), Dim::of(8)}));
+    relu_out =
+        typed(g, "relu_out", float_type({Dim::named("N"), Dim::of(2), Dim::of(8), Dim::of(8)}));
     g.value_info().push_back(relu_out);
     output = typed(g, "output", float_type({Dim::named("N"), Dim::of(2), Dim::of(8), Dim::of(8)}));
     g.outputs().push_back(output);
@@ -115,7 +117,8 @@ TEST(EditBypass, ConstantExtraInputs) {
   cst->set_attribute(ir::Attribute::of_tensor("value", floats({1}, {1.f})));
   m.g.layer("Mul", {m.relu_out, scale, k}, {m.output}, {}, "", "mul");
   bypass(m.g, S("op=Mul"));
-  EXPECT_EQ(node_names(m.g), (std::vector<std::string>{"conv", "relu"}));  // Constant node cleaned up
+  EXPECT_EQ(node_names(m.g),
+            (std::vector<std::string>{"conv", "relu"}));  // Constant node cleaned up
   EXPECT_EQ(m.g.find_tensor("scale"), nullptr);
   EXPECT_EQ(names(m.g.initializers()), (std::vector<std::string>{"W", "B"}));
 }
@@ -132,8 +135,9 @@ TEST(EditBypass, Refusals) {
   g.layer("Add", {a, b}, {s}, {}, "", "add");
   g.layer("Dropout", {s}, {y, mask}, {}, "", "drop");
   std::string msg = error_of([&] { bypass(g, S("add")); });
-  EXPECT_TRUE(has(msg, "node 'add' (Add): has 2 non-constant inputs ('a', 'b'); bypass needs "
-                       "exactly one data input"))
+  EXPECT_TRUE(has(msg,
+                  "node 'add' (Add): has 2 non-constant inputs ('a', 'b'); bypass needs "
+                  "exactly one data input"))
       << msg;
   msg = error_of([&] { bypass(g, S("drop")); });
   EXPECT_TRUE(has(msg, "output 1 'mask' is used (a graph output)")) << msg;
@@ -212,8 +216,9 @@ TEST(EditRemove, CutsAndMakesInputs) {
   EXPECT_EQ(names(m.g.inputs()), (std::vector<std::string>{"input", "conv_out"}));
   EXPECT_TRUE(m.g.initializers().empty());  // W and B fed only the Conv
   ASSERT_EQ(notes.size(), 1u);
-  EXPECT_TRUE(has(notes[0], "'conv_out' (read by node 'relu' (Relu)) is now a graph input without "
-                            "a known type"))
+  EXPECT_TRUE(has(notes[0],
+                  "'conv_out' (read by node 'relu' (Relu)) is now a graph input without "
+                  "a known type"))
       << notes[0];
   // A node writing a graph output cannot simply go.
   const std::string msg = error_of([&] { remove_nodes(m.g, S("foo")); });
@@ -389,8 +394,8 @@ TEST(EditRename, Node) {
   rename_node(m.g, "foo", "custom");
   EXPECT_EQ(m.foo->name(), "custom");
   EXPECT_TRUE(has(error_of([&] { rename_node(m.g, "fo", "z"); }), "no node named 'fo'"));
-  EXPECT_TRUE(has(error_of([&] { rename_node(m.g, "conv", "relu"); }),
-                  "node 'relu' (Relu) has that name"));
+  EXPECT_TRUE(
+      has(error_of([&] { rename_node(m.g, "conv", "relu"); }), "node 'relu' (Relu) has that name"));
   m.g.layer("Relu", {m.relu_out}, {m.g.add_variable("r2")}, {}, "", "conv");
   EXPECT_TRUE(has(error_of([&] { rename_node(m.g, "conv", "c"); }), "2 nodes are named 'conv'"));
 }

@@ -74,7 +74,8 @@ TEST(EditSelector, NoMatchSaysWhatWasSearched) {
 TEST(EditSelector, BadSelectors) {
   EXPECT_NE(error_of([] { NodeSelector::parse(""); }).find("empty"), std::string::npos);
   EXPECT_NE(error_of([] { NodeSelector::parse("op="); }).find("no op type"), std::string::npos);
-  EXPECT_NE(error_of([] { NodeSelector::parse("op=dev::"); }).find("no op type"), std::string::npos);
+  EXPECT_NE(error_of([] { NodeSelector::parse("op=dev::"); }).find("no op type"),
+            std::string::npos);
   const std::string msg = error_of([] { NodeSelector::parse("re=(unclosed"); });
   EXPECT_NE(msg.find("node selector 're=(unclosed': invalid regular expression"), std::string::npos)
       << msg;

@@ -1,11 +1,11 @@
-#include "onnxkit/example/seed_model.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "onnxkit/example/seed_model.h"
 
 namespace onnxkit::example {
 namespace {
@@ -96,12 +96,18 @@ TEST(SeedModel, InputAndOutputTypes) {
 TEST(SeedModel, WeightShapes) {
   const Model m = make_seed_model();
   const std::vector<std::pair<std::string, std::vector<std::int64_t>>> expected = {
-      {"conv1.weight", {16, 3, 3, 3}}, {"conv1.bias", {16}},
-      {"bn1.weight", {16}},            {"bn1.bias", {16}},
-      {"bn1.running_mean", {16}},      {"bn1.running_var", {16}},
-      {"conv2.weight", {64, 16, 3, 3}}, {"conv2.bias", {64}},
-      {"bn2.weight", {64}},            {"bn2.bias", {64}},
-      {"bn2.running_mean", {64}},      {"bn2.running_var", {64}},
+      {"conv1.weight", {16, 3, 3, 3}},
+      {"conv1.bias", {16}},
+      {"bn1.weight", {16}},
+      {"bn1.bias", {16}},
+      {"bn1.running_mean", {16}},
+      {"bn1.running_var", {16}},
+      {"conv2.weight", {64, 16, 3, 3}},
+      {"conv2.bias", {64}},
+      {"bn2.weight", {64}},
+      {"bn2.bias", {64}},
+      {"bn2.running_mean", {64}},
+      {"bn2.running_var", {64}},
   };
   ASSERT_EQ(m.graph->initializers().size(), expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {

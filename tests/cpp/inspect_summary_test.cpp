@@ -1,18 +1,17 @@
-#include "onnxkit/inspect/model_summary.h"
-
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "onnxkit/example/seed_model.h"
+#include "onnxkit/inspect/model_summary.h"
 
 namespace onnxkit::inspect {
 namespace {
 
 using example::SeedVariant;
 
-constexpr std::uint64_t kSeedParameters = (16 * 3 * 3 * 3 + 16) + 4 * 16 + (64 * 16 * 3 * 3 + 64) +
-                                          4 * 64;
+constexpr std::uint64_t kSeedParameters =
+    (16 * 3 * 3 * 3 + 16) + 4 * 16 + (64 * 16 * 3 * 3 + 64) + 4 * 64;
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
@@ -124,13 +123,29 @@ TEST(Summary, JsonHasEveryKeyInOrder) {
   const auto j = nlohmann::ordered_json::parse(text);
   std::vector<std::string> keys;
   for (const auto& item : j.items()) keys.push_back(item.key());
-  EXPECT_EQ(keys, (std::vector<std::string>{
-                      "source", "ir_version", "producer_name", "producer_version", "domain",
-                      "model_version", "doc_string", "graph_name", "opset_imports", "metadata",
-                      "inputs", "outputs", "initializer_count", "parameter_count",
-                      "parameter_bytes", "node_count", "node_count_total", "ops",
-                      "custom_domains", "functions", "subgraphs", "external_data_files",
-                      "training_info_count"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"source",
+                                            "ir_version",
+                                            "producer_name",
+                                            "producer_version",
+                                            "domain",
+                                            "model_version",
+                                            "doc_string",
+                                            "graph_name",
+                                            "opset_imports",
+                                            "metadata",
+                                            "inputs",
+                                            "outputs",
+                                            "initializer_count",
+                                            "parameter_count",
+                                            "parameter_bytes",
+                                            "node_count",
+                                            "node_count_total",
+                                            "ops",
+                                            "custom_domains",
+                                            "functions",
+                                            "subgraphs",
+                                            "external_data_files",
+                                            "training_info_count"}));
   EXPECT_EQ(j["source"], "foo.onnx");
   EXPECT_EQ(j["ir_version"], 7);
   EXPECT_EQ(j["opset_imports"][1]["domain"], "devtech");
@@ -208,7 +223,8 @@ ir::Model everything_model() {
   a->info().type = ir::Type::tensor(DataType::kFloat, std::nullopt);
   ir::Type seq;
   seq.kind = ir::Type::Kind::kSequence;
-  seq.elem = std::make_unique<ir::Type>(ir::Type::tensor(DataType::kFloat16, Shape{Dim::unknown()}));
+  seq.elem =
+      std::make_unique<ir::Type>(ir::Type::tensor(DataType::kFloat16, Shape{Dim::unknown()}));
   s->info().type = seq;
   g.outputs() = {a, s};
 

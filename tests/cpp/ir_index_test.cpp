@@ -175,7 +175,8 @@ TEST(IrIndex, PooledObjectsAcrossThreads) {
   // Graphs made and destroyed on other threads, and one made here and freed
   // there: the pools hand blocks over without losing or sharing any.
   std::unique_ptr<Graph> made_here = std::make_unique<Graph>();
-  for (int i = 0; i < 1000; ++i) made_here->layer("Relu", {made_here->add_variable("a" + std::to_string(i))}, {});
+  for (int i = 0; i < 1000; ++i)
+    made_here->layer("Relu", {made_here->add_variable("a" + std::to_string(i))}, {});
   std::vector<std::thread> threads;
   for (int k = 0; k < 4; ++k) {
     threads.emplace_back([k, &made_here] {

@@ -1,10 +1,9 @@
 // Untrusted input: every malformed file gives one onnxkit::Error that names
 // the problem and where it is; nothing crashes (these run under ASan+UBSan).
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <random>
 
@@ -48,7 +47,8 @@ TEST(ProtoBadInput, TruncatedFile) {
   const std::string bytes = small_model().bytes();
   TempDir dir;
   testing::write_file(dir / "cut.onnx", bytes.substr(0, bytes.size() - 5));
-  expect_error([&] { proto::read_model_file(dir / "cut.onnx"); }, {"cut.onnx", "truncated", "at byte"});
+  expect_error([&] { proto::read_model_file(dir / "cut.onnx"); },
+               {"cut.onnx", "truncated", "at byte"});
   // Every prefix fails cleanly or parses (a prefix can end on a field boundary).
   for (std::size_t n = 1; n < bytes.size(); ++n) {
     try {
@@ -72,7 +72,8 @@ TEST(ProtoBadInput, LengthPastTheEnd) {
   m.tag(7, 2);
   m.put_varint(1000);
   m.raw("abc");
-  expect_error([&] { proto::read_model(m.buffer()); }, {"truncated", "length 1000", "past the end", "at byte 3"});
+  expect_error([&] { proto::read_model(m.buffer()); },
+               {"truncated", "length 1000", "past the end", "at byte 3"});
   // Inside a nested message: the node's length runs past its graph.
   Msg inner;
   inner.tag(1, 2);
@@ -94,11 +95,13 @@ TEST(ProtoBadInput, NestingDeeperThanTheBound) {
   // graph › node › attribute › graph › node › ... 1000 levels deep.
   Msg inner = Msg().str(2, "leaf");
   for (int i = 0; i < 1000; ++i) {
-    Msg node = testing::node({}, {}, "If").msg(5, Msg().str(1, "then_branch").msg(6, inner).varint(20, 5));
+    Msg node =
+        testing::node({}, {}, "If").msg(5, Msg().str(1, "then_branch").msg(6, inner).varint(20, 5));
     inner = Msg().msg(1, node);
   }
   const Msg m = testing::model(inner);
-  expect_error([&] { proto::read_model(m.buffer()); }, {"nested deeper than 100", "attribute 'then_branch'"});
+  expect_error([&] { proto::read_model(m.buffer()); },
+               {"nested deeper than 100", "attribute 'then_branch'"});
   proto::ReadOptions deep;
   deep.max_depth = 5000;
   EXPECT_NO_THROW(proto::read_model(m.buffer(), deep));
@@ -106,17 +109,21 @@ TEST(ProtoBadInput, NestingDeeperThanTheBound) {
 
 TEST(ProtoBadInput, TextFile) {
   TempDir dir;
-  testing::write_file(dir / "model.onnx", "ir_version: 8\nopset_import { domain: \"\" version: 13 }\ngraph {\n}\n");
+  testing::write_file(dir / "model.onnx",
+                      "ir_version: 8\nopset_import { domain: \"\" version: 13 }\ngraph {\n}\n");
   expect_error([&] { proto::read_model_file(dir / "model.onnx"); },
                {"model.onnx", "not a binary ONNX model", "looks like text", "onnxkit convert"});
-  testing::write_file(dir / "text.onnx", "<\n  ir_version: 8,\n  opset_import: [\"\" : 13]\n>\nagraph (float[N] x) => (float[N] y) {\n y = Relu(x)\n}\n");
+  testing::write_file(dir / "text.onnx",
+                      "<\n  ir_version: 8,\n  opset_import: [\"\" : 13]\n>\nagraph (float[N] x) => "
+                      "(float[N] y) {\n y = Relu(x)\n}\n");
   expect_error([&] { proto::read_model_file(dir / "text.onnx"); }, {"looks like text"});
 }
 
 TEST(ProtoBadInput, EmptyFile) {
   TempDir dir;
   testing::write_file(dir / "empty.onnx", "");
-  expect_error([&] { proto::read_model_file(dir / "empty.onnx"); }, {"empty.onnx", "empty file: not an ONNX model"});
+  expect_error([&] { proto::read_model_file(dir / "empty.onnx"); },
+               {"empty.onnx", "empty file: not an ONNX model"});
 }
 
 TEST(ProtoBadInput, MissingFile) {
@@ -164,7 +171,8 @@ TEST(ProtoBadInputExternal, FileNotFound) {
   TempDir dir;
   testing::write_file(dir / "model.onnx", external_model("weights.bin").bytes());
   expect_error([&] { proto::read_model_file(dir / "model.onnx"); },
-               {"model.onnx › graph 'main' › initializer 'w' › external data 'weights.bin'", "file not found"});
+               {"model.onnx › graph 'main' › initializer 'w' › external data 'weights.bin'",
+                "file not found"});
   // Not resolving external data reads the model fine.
   proto::ReadOptions lazy;
   lazy.load_external_data = false;
@@ -175,22 +183,26 @@ TEST(ProtoBadInputExternal, FileTooShort) {
   TempDir dir;
   testing::write_file(dir / "model.onnx", external_model("weights.bin", "8").bytes());
   testing::write_file(dir / "weights.bin", std::string(20, '\0'));
-  expect_error([&] { proto::read_model_file(dir / "model.onnx"); },
-               {"initializer 'w'", "external data 'weights.bin'", "offset 8 + length 16", "past the end"});
+  expect_error(
+      [&] { proto::read_model_file(dir / "model.onnx"); },
+      {"initializer 'w'", "external data 'weights.bin'", "offset 8 + length 16", "past the end"});
 }
 
 TEST(ProtoBadInputExternal, OffsetOverflow) {
   TempDir dir;
-  testing::write_file(dir / "model.onnx", external_model("weights.bin", "18446744073709551615").bytes());
+  testing::write_file(dir / "model.onnx",
+                      external_model("weights.bin", "18446744073709551615").bytes());
   testing::write_file(dir / "weights.bin", std::string(20, '\0'));
-  expect_error([&] { proto::read_model_file(dir / "model.onnx"); }, {"initializer 'w'", "past the end"});
+  expect_error([&] { proto::read_model_file(dir / "model.onnx"); },
+               {"initializer 'w'", "past the end"});
 }
 
 TEST(ProtoBadInputExternal, AbsolutePath) {
   TempDir dir;
   testing::write_file(dir / "weights.bin", std::string(16, '\0'));
   testing::write_file(dir / "model.onnx", external_model((dir / "weights.bin").string()).bytes());
-  expect_error([&] { proto::read_model_file(dir / "model.onnx"); }, {"initializer 'w'", "absolute path not allowed"});
+  expect_error([&] { proto::read_model_file(dir / "model.onnx"); },
+               {"initializer 'w'", "absolute path not allowed"});
 }
 
 TEST(ProtoBadInputExternal, DotDot) {
@@ -215,7 +227,8 @@ TEST(ProtoBadInputExternal, SymlinkOutOfTheFolder) {
   testing::write_file(dir / "elsewhere" / "w.bin", std::string(16, '\0'));
   std::filesystem::create_directory_symlink(dir / "elsewhere", dir / "model" / "data");
   testing::write_file(dir / "model" / "m2.onnx", external_model("data/w.bin").bytes());
-  expect_error([&] { proto::read_model_file(dir / "model" / "m2.onnx"); }, {"outside the model's folder"});
+  expect_error([&] { proto::read_model_file(dir / "model" / "m2.onnx"); },
+               {"outside the model's folder"});
   // A symlink that stays inside is fine.
   testing::write_file(dir / "model" / "real.bin", std::string(16, '\0'));
   std::filesystem::create_symlink("real.bin", dir / "model" / "inside.bin");

@@ -29,7 +29,10 @@ std::string_view chars(const Buffer& b) { return b.chars(); }
 // 'small' (float[2]), and a Constant node holding a 2 KiB tensor attribute.
 Msg inline_model() {
   Msg constant = testing::node({}, {"c"}, "Constant", "const")
-                     .msg(5, Msg().str(1, "value").msg(5, testing::float_tensor("", {512}, pattern(2048, 3))).varint(20, 4));
+                     .msg(5, Msg()
+                                 .str(1, "value")
+                                 .msg(5, testing::float_tensor("", {512}, pattern(2048, 3)))
+                                 .varint(20, 4));
   Msg graph = Msg()
                   .msg(1, constant)
                   .msg(1, testing::node({"x", "big"}, {"y"}, "Add"))
@@ -106,7 +109,8 @@ TEST(ProtoExternalData, KeepCopiesFilesAndEntries) {
   const ir::Model a = proto::read_model_file(dir / "a" / "m.onnx");
   proto::write_model_file(a, dir / "b" / "m.onnx");
   EXPECT_EQ(testing::read_file(dir / "b" / "m.onnx"), model_bytes);
-  EXPECT_EQ(testing::read_file(dir / "b" / "data" / "w.bin"), testing::read_file(dir / "a" / "data" / "w.bin"));
+  EXPECT_EQ(testing::read_file(dir / "b" / "data" / "w.bin"),
+            testing::read_file(dir / "a" / "data" / "w.bin"));
 
   // kKeep over the very files it reads from: the old mapping stays valid.
   proto::write_model_file(a, dir / "a" / "m.onnx");
@@ -121,7 +125,8 @@ TEST(ProtoExternalData, KeepCopiesFilesAndEntries) {
   EXPECT_TRUE(initializer(unresolved, 0).external_bytes.empty());
   fs::create_directories(dir / "c");
   proto::write_model_file(unresolved, dir / "c" / "m.onnx");
-  EXPECT_EQ(testing::read_file(dir / "c" / "data" / "w.bin"), testing::read_file(dir / "a" / "data" / "w.bin"));
+  EXPECT_EQ(testing::read_file(dir / "c" / "data" / "w.bin"),
+            testing::read_file(dir / "a" / "data" / "w.bin"));
   // write_model keeps unresolved references as they are.
   EXPECT_EQ(proto::write_model(unresolved), model_bytes);
 

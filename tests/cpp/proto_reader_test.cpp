@@ -1,10 +1,9 @@
 // The wire-format reader: IR mapping, name resolution, unknown fields and
 // presence, all checked through exact round trips.
 
-#include "onnxkit/proto/reader.h"
-
 #include <gtest/gtest.h>
 
+#include "onnxkit/proto/reader.h"
 #include "onnxkit/proto/writer.h"
 #include "proto_test_util.h"
 
@@ -59,7 +58,8 @@ TEST(ProtoReader, UnknownFieldsSurviveByteForByte) {
   Msg unknown_node_fields = Msg().varint(999, 7).str(1000, "future node data");
   Msg unknown_tensor_fields = Msg().str(1000, "future tensor data");
   Msg node = testing::node({"x", "w"}, {"y"}, "Add").raw(unknown_node_fields.bytes());
-  Msg init = testing::float_tensor("w", {1}, std::string(4, '\0')).raw(unknown_tensor_fields.bytes());
+  Msg init =
+      testing::float_tensor("w", {1}, std::string(4, '\0')).raw(unknown_tensor_fields.bytes());
   Msg graph = Msg()
                   .msg(1, node)
                   .str(2, "g")
@@ -94,7 +94,8 @@ TEST(ProtoReader, PresentDefaultsSurvive) {
   Msg attr = Msg().str(1, "alpha").f32(2, 0.0f).varint(20, 1);  // f present with 0
   Msg iattr = Msg().str(1, "axis").varint(3, 0).varint(20, 2);  // i present with 0
   Msg node = testing::node({"x"}, {"y"}, "LeakyRelu").msg(5, attr).msg(5, iattr).str(6, "");
-  Msg graph = Msg().msg(1, node).str(2, "").msg(11, testing::value_info("x", testing::tensor_type(1, {1})));
+  Msg graph =
+      Msg().msg(1, node).str(2, "").msg(11, testing::value_info("x", testing::tensor_type(1, {1})));
   // ir_version 0, producer_name "", model_version 0: present with default values.
   Msg m = Msg().varint(1, 0).str(2, "").varint(5, 0).msg(7, graph);
   const ir::Model model = proto::read_model(m.buffer());
@@ -355,7 +356,8 @@ TEST(ProtoReader, TypesOfEveryKind) {
   Msg seq = Msg().msg(4, Msg().msg(1, testing::tensor_type(1, {})));
   Msg map = Msg().msg(5, Msg().varint(1, 7).msg(2, testing::tensor_type(1, {})));
   Msg opt = Msg().msg(9, Msg().msg(1, seq));
-  Msg sparse = Msg().msg(8, Msg().varint(1, 1).msg(2, Msg().msg(1, Msg().str(2, "N").str(3, "BATCH"))));
+  Msg sparse =
+      Msg().msg(8, Msg().varint(1, 1).msg(2, Msg().msg(1, Msg().str(2, "N").str(3, "BATCH"))));
   Msg opaque = Msg().str(6, "IMAGE").msg(7, Msg().str(1, "dom").str(2, "thing"));
   Msg unknown_rank = Msg().msg(1, Msg().varint(1, 1));
   Msg graph = Msg()
@@ -415,7 +417,10 @@ TEST(ProtoReader, FunctionsAndTrainingInfo) {
 
 TEST(ProtoReader, EveryAttributeType) {
   Msg t = testing::float_tensor("t", {1}, std::string(4, '\0'));
-  Msg sparse = Msg().msg(1, testing::float_tensor("sv", {1}, std::string(4, '\0'))).msg(2, Msg().varint(1, 1).varint(2, 7).str(9, std::string(8, '\0'))).varint(3, 4);
+  Msg sparse = Msg()
+                   .msg(1, testing::float_tensor("sv", {1}, std::string(4, '\0')))
+                   .msg(2, Msg().varint(1, 1).varint(2, 7).str(9, std::string(8, '\0')))
+                   .varint(3, 4);
   Msg g = Msg().str(2, "sub");
   Msg n = testing::node({}, {"y"}, "Custom");
   n.msg(5, Msg().str(1, "f").f32(2, 2.5f).varint(20, 1));
@@ -424,14 +429,19 @@ TEST(ProtoReader, EveryAttributeType) {
   n.msg(5, Msg().str(1, "t").msg(5, t).varint(20, 4));
   n.msg(5, Msg().str(1, "g").msg(6, g).varint(20, 5));
   n.msg(5, Msg().str(1, "floats").f32(7, 1.0f).f32(7, -2.0f).varint(20, 6));
-  n.msg(5, Msg().str(1, "ints").varint(8, 1).varint(8, static_cast<std::uint64_t>(-1)).varint(20, 7));
+  n.msg(5,
+        Msg().str(1, "ints").varint(8, 1).varint(8, static_cast<std::uint64_t>(-1)).varint(20, 7));
   n.msg(5, Msg().str(1, "strings").str(9, "a").str(9, "").varint(20, 8));
   n.msg(5, Msg().str(1, "tensors").msg(10, t).msg(10, t).varint(20, 9));
   n.msg(5, Msg().str(1, "graphs").msg(11, g).msg(11, g).varint(20, 10));
   n.msg(5, Msg().str(1, "sparse").varint(20, 11).msg(22, sparse));
   n.msg(5, Msg().str(1, "sparses").varint(20, 12).msg(23, sparse).msg(23, sparse));
   n.msg(5, Msg().str(1, "tp").msg(14, testing::tensor_type(1, {3})).varint(20, 13));
-  n.msg(5, Msg().str(1, "tps").msg(15, testing::tensor_type(1, {3})).msg(15, testing::tensor_type(7, {})).varint(20, 14));
+  n.msg(5, Msg()
+               .str(1, "tps")
+               .msg(15, testing::tensor_type(1, {3}))
+               .msg(15, testing::tensor_type(7, {}))
+               .varint(20, 14));
   n.msg(5, Msg().str(1, "ref").varint(20, 2).str(21, "outer"));
   Msg graph = Msg().msg(1, n).msg(12, testing::value_info("y", testing::tensor_type(1, {1})));
   const Msg m = testing::model(graph);
@@ -478,7 +488,11 @@ TEST(ProtoReader, TensorsOfEveryStorage) {
   expect_exact_round_trip(testing::model(Msg().msg(5, ext)));
   // Every data type code, including the sub-byte and 8-bit float ones.
   for (int dt = 1; dt <= 26; ++dt) {
-    Msg one = Msg().varint(1, 1).varint(2, static_cast<std::uint64_t>(dt)).str(8, "x").str(9, std::string(16, '\x01'));
+    Msg one = Msg()
+                  .varint(1, 1)
+                  .varint(2, static_cast<std::uint64_t>(dt))
+                  .str(8, "x")
+                  .str(9, std::string(16, '\x01'));
     const ir::TensorData data = proto::read_tensor(one.buffer());
     EXPECT_EQ(static_cast<int>(data.data_type), dt);
     EXPECT_EQ(proto::write_tensor(data), one.bytes()) << "data type " << dt;
@@ -499,7 +513,10 @@ TEST(ProtoReader, RawDataIsAViewIntoTheMappedFile) {
 TEST(ProtoReader, ConstantNodeValueIsAViewIntoTheMappedFile) {
   TempDir dir;
   // node { output: "c" op_type: "Constant" attribute { name: "value" t {...} type: TENSOR } }
-  Msg attr = Msg().str(1, "value").msg(5, testing::float_tensor("", {4}, std::string(16, '\x03'))).varint(20, 4);
+  Msg attr = Msg()
+                 .str(1, "value")
+                 .msg(5, testing::float_tensor("", {4}, std::string(16, '\x03')))
+                 .varint(20, 4);
   Msg node = Msg().str(2, "c").str(4, "Constant").msg(5, attr);
   testing::write_file(dir / "m.onnx", testing::model(Msg().msg(1, node)).bytes());
   const ir::Model model = proto::read_model_file(dir / "m.onnx");
@@ -536,12 +553,14 @@ TEST(ProtoReader, SequenceMapAndOptionalValues) {
   EXPECT_EQ(proto::write_value(ov), nested.bytes());
 
   Msg empty_optional = Msg().str(1, "none").varint(2, 1);
-  EXPECT_EQ(proto::write_value(proto::read_value(empty_optional.buffer(), ir::ValueData::Kind::kOptional)),
+  EXPECT_EQ(proto::write_value(
+                proto::read_value(empty_optional.buffer(), ir::ValueData::Kind::kOptional)),
             empty_optional.bytes());
 
   Msg seq_of_maps = Msg().varint(2, 4).msg(6, map).msg(6, map);
-  EXPECT_EQ(proto::write_value(proto::read_value(seq_of_maps.buffer(), ir::ValueData::Kind::kSequence)),
-            seq_of_maps.bytes());
+  EXPECT_EQ(
+      proto::write_value(proto::read_value(seq_of_maps.buffer(), ir::ValueData::Kind::kSequence)),
+      seq_of_maps.bytes());
 }
 
 }  // namespace

@@ -85,7 +85,9 @@ inline Msg tensor_type(int elem, std::initializer_list<std::int64_t> dims) {
   return Msg().msg(1, Msg().varint(1, static_cast<std::uint64_t>(elem)).msg(2, shape));
 }
 
-inline Msg value_info(std::string_view name, const Msg& type) { return Msg().str(1, name).msg(2, type); }
+inline Msg value_info(std::string_view name, const Msg& type) {
+  return Msg().str(1, name).msg(2, type);
+}
 
 inline Msg node(std::initializer_list<std::string_view> inputs,
                 std::initializer_list<std::string_view> outputs, std::string_view op,

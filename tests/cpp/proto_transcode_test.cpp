@@ -3,14 +3,13 @@
 // model file (byte for byte when the input is in field-number order, as the
 // models here are; message for message otherwise) and the same data files.
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "onnxkit/core/error.h"
 #include "onnxkit/proto/reader.h"
@@ -29,14 +28,16 @@ using Mode = WriteOptions::ExternalData;
 
 std::string bytes_of(std::size_t n, int seed) {
   std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + static_cast<std::size_t>(seed) * 7) & 0xFF);
+  for (std::size_t i = 0; i < n; ++i)
+    s[i] = static_cast<char>((i * 131 + static_cast<std::size_t>(seed) * 7) & 0xFF);
   return s;
 }
 
 Msg entry(std::string_view key, std::string_view value) { return Msg().str(1, key).str(2, value); }
 
 /// A float TensorProto whose bytes are in `location` at `offset`.
-Msg external_tensor(std::string_view name, std::int64_t n, std::string_view location, std::uint64_t offset) {
+Msg external_tensor(std::string_view name, std::int64_t n, std::string_view location,
+                    std::uint64_t offset) {
   return Msg()
       .varint(1, static_cast<std::uint64_t>(n))
       .varint(2, 1)
@@ -48,7 +49,8 @@ Msg external_tensor(std::string_view name, std::int64_t n, std::string_view loca
 }
 
 Msg raw_tensor(std::string_view name, std::size_t n_floats, int seed) {
-  return testing::float_tensor(name, {static_cast<std::int64_t>(n_floats)}, bytes_of(n_floats * 4, seed));
+  return testing::float_tensor(name, {static_cast<std::int64_t>(n_floats)},
+                               bytes_of(n_floats * 4, seed));
 }
 
 Msg constant_node(std::string_view output, const Msg& tensor, std::string_view name = {}) {
@@ -58,7 +60,8 @@ Msg constant_node(std::string_view output, const Msg& tensor, std::string_view n
   return n.str(4, "Constant").msg(5, attr);
 }
 
-Msg graph_with(const std::vector<Msg>& nodes, const std::vector<Msg>& initializers, std::string_view name = "g") {
+Msg graph_with(const std::vector<Msg>& nodes, const std::vector<Msg>& initializers,
+               std::string_view name = "g") {
   Msg g;
   for (const Msg& n : nodes) g.msg(1, n);
   g.str(2, name);
@@ -90,13 +93,15 @@ Pair both(const TempDir& dir, const Msg& model, const WriteOptions& options,
 /// Every file of the two output folders, byte for byte.
 void expect_same_outputs(const TempDir& dir) {
   std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir / "ir")) names.push_back(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(dir / "ir"))
+    names.push_back(e.path().filename().string());
   std::size_t n_tc = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir / "tc")) ++n_tc;
   EXPECT_EQ(n_tc, names.size());
   for (const std::string& name : names) {
     ASSERT_TRUE(fs::exists(dir / "tc" / name)) << name;
-    EXPECT_TRUE(testing::read_file(dir / "tc" / name) == testing::read_file(dir / "ir" / name)) << name;
+    EXPECT_TRUE(testing::read_file(dir / "tc" / name) == testing::read_file(dir / "ir" / name))
+        << name;
   }
 }
 
@@ -129,8 +134,10 @@ std::vector<WriteOptions> all_modes() {
 /// and external), a Constant node, an If with subgraph initializers and a
 /// Constant, a sparse initializer, a function, training_info.
 std::pair<Msg, std::vector<std::pair<std::string, std::string>>> everything_model() {
-  const std::string w_bin = bytes_of(4096 * 2, 1) + bytes_of(100 * 4, 2);  // w2 at 0 (8 KiB), w3 at 8192
-  Msg then_g = graph_with({constant_node("c_then", raw_tensor("ct", 300, 3))}, {raw_tensor("ti", 20, 4)}, "then");
+  const std::string w_bin =
+      bytes_of(4096 * 2, 1) + bytes_of(100 * 4, 2);  // w2 at 0 (8 KiB), w3 at 8192
+  Msg then_g = graph_with({constant_node("c_then", raw_tensor("ct", 300, 3))},
+                          {raw_tensor("ti", 20, 4)}, "then");
   Msg else_g = graph_with({}, {external_tensor("te", 100, "w.bin", 8192)}, "else");
   Msg if_node = Msg()
                     .str(1, "cond")
@@ -155,19 +162,21 @@ std::pair<Msg, std::vector<std::pair<std::string, std::string>>> everything_mode
               .msg(11, testing::value_info("x", testing::tensor_type(1, {4})))
               .msg(12, testing::value_info("y", testing::tensor_type(1, {4})))
               .msg(15, sparse);
-  Msg function = Msg()
-                     .str(1, "F")
-                     .str(4, "a")
-                     .str(5, "b")
-                     .msg(7, constant_node("k", raw_tensor("fk", 400, 11)))
-                     .msg(7, testing::node({"a", "k"}, {"b"}, "Mul"))
-                     .msg(9, Msg().str(1, "").varint(2, 13))
-                     .str(10, "custom")
-                     .msg(11, Msg().str(1, "alpha").msg(5, raw_tensor("fa", 300, 12)).varint(20, 4));
-  Msg training = Msg()
-                     .msg(1, graph_with({}, {raw_tensor("ti0", 600, 13)}, "init"))
-                     .msg(2, graph_with({constant_node("ta", raw_tensor("tat", 700, 14))}, {}, "algo"))
-                     .msg(3, entry("w1", "ti0"));
+  Msg function =
+      Msg()
+          .str(1, "F")
+          .str(4, "a")
+          .str(5, "b")
+          .msg(7, constant_node("k", raw_tensor("fk", 400, 11)))
+          .msg(7, testing::node({"a", "k"}, {"b"}, "Mul"))
+          .msg(9, Msg().str(1, "").varint(2, 13))
+          .str(10, "custom")
+          .msg(11, Msg().str(1, "alpha").msg(5, raw_tensor("fa", 300, 12)).varint(20, 4));
+  Msg training =
+      Msg()
+          .msg(1, graph_with({}, {raw_tensor("ti0", 600, 13)}, "init"))
+          .msg(2, graph_with({constant_node("ta", raw_tensor("tat", 700, 14))}, {}, "algo"))
+          .msg(3, entry("w1", "ti0"));
   Msg model = Msg()
                   .varint(1, 8)
                   .str(2, "test")
@@ -225,17 +234,29 @@ TEST(Transcode, MovesTheExpectedTensors) {
 TEST(Transcode, RarePlaces) {
   // Attribute lists (tensors, graphs), sparse attributes, and a graph given in
   // two parts (protobuf merges them; so does the writer's order).
-  Msg sparse = Msg().msg(1, raw_tensor("sv", 300, 1)).msg(2, Msg().varint(1, 300).varint(2, 7).str(9, bytes_of(2400, 2)));
+  Msg sparse = Msg()
+                   .msg(1, raw_tensor("sv", 300, 1))
+                   .msg(2, Msg().varint(1, 300).varint(2, 7).str(9, bytes_of(2400, 2)));
   Msg attrs = Msg()
                   .str(2, "o")
                   .str(4, "Custom")
-                  .msg(5, Msg().str(1, "ts").msg(10, raw_tensor("t1", 400, 3)).msg(10, external_tensor("t2", 100, "w.bin", 0)).varint(20, 9))
-                  .msg(5, Msg().str(1, "gs").msg(11, graph_with({}, {raw_tensor("gi", 500, 4)}, "g1")).msg(11, graph_with({}, {}, "g2")).varint(20, 10))
+                  .msg(5, Msg()
+                              .str(1, "ts")
+                              .msg(10, raw_tensor("t1", 400, 3))
+                              .msg(10, external_tensor("t2", 100, "w.bin", 0))
+                              .varint(20, 9))
+                  .msg(5, Msg()
+                              .str(1, "gs")
+                              .msg(11, graph_with({}, {raw_tensor("gi", 500, 4)}, "g1"))
+                              .msg(11, graph_with({}, {}, "g2"))
+                              .varint(20, 10))
                   .msg(5, Msg().str(1, "st").msg(22, sparse).varint(20, 11))
                   .msg(5, Msg().str(1, "sts").msg(23, sparse).msg(23, sparse).varint(20, 12))
                   .str(7, "custom.domain");
   Msg part1 = Msg().msg(1, attrs).str(2, "main").msg(5, raw_tensor("p1", 600, 5));
-  Msg part2 = Msg().msg(1, constant_node("c", raw_tensor("ct", 700, 6))).msg(5, external_tensor("p2", 200, "w.bin", 4096));
+  Msg part2 = Msg()
+                  .msg(1, constant_node("c", raw_tensor("ct", 700, 6)))
+                  .msg(5, external_tensor("p2", 200, "w.bin", 4096));
   Msg model = Msg().varint(1, 8).msg(7, part1).msg(8, Msg().str(1, "").varint(2, 13)).msg(7, part2);
   const std::string w_bin = bytes_of(4096 + 800, 7);
   for (const WriteOptions& options : all_modes()) {
@@ -247,7 +268,8 @@ TEST(Transcode, RarePlaces) {
     EXPECT_EQ(message_of(p.tc), message_of(p.ir));
     for (const auto& e : fs::directory_iterator(dir / "ir")) {
       if (e.path().extension() == ".onnx") continue;
-      EXPECT_EQ(testing::read_file(dir / "tc" / e.path().filename()), testing::read_file(e.path())) << e.path();
+      EXPECT_EQ(testing::read_file(dir / "tc" / e.path().filename()), testing::read_file(e.path()))
+          << e.path();
     }
   }
 }
@@ -268,7 +290,8 @@ TEST(Transcode, UnknownFieldsAndFieldOrderStay) {
                  .msg(5, Msg().msg(5, raw_tensor("ct", 300, 4)).str(1, "value").varint(77, 5))
                  .varint(50, 1);
   Msg g = Msg().msg(5, moving).str(2, "g").msg(1, node).str(40, "graph-unknown");
-  Msg model = Msg().msg(7, g).varint(1, 8).str(100, "model-unknown").msg(8, Msg().str(1, "").varint(2, 13));
+  Msg model =
+      Msg().msg(7, g).varint(1, 8).str(100, "model-unknown").msg(8, Msg().str(1, "").varint(2, 13));
   for (const WriteOptions& options : all_modes()) {
     SCOPED_TRACE(std::to_string(static_cast<int>(options.external_data)) + "/" +
                  std::to_string(options.size_threshold));
@@ -278,7 +301,8 @@ TEST(Transcode, UnknownFieldsAndFieldOrderStay) {
     if (options.external_data != Mode::kOneFile) {
       EXPECT_EQ(testing::read_file(p.tc), model.bytes());  // nothing moves: verbatim
     } else {
-      const std::string data = options.external_file.empty() ? "model.onnx.data" : options.external_file;
+      const std::string data =
+          options.external_file.empty() ? "model.onnx.data" : options.external_file;
       if (fs::exists(dir / "ir" / data)) {
         EXPECT_EQ(testing::read_file(dir / "tc" / data), testing::read_file(dir / "ir" / data));
       }
@@ -314,7 +338,8 @@ TEST(Transcode, DataFileInPlaceIsLeftAlone) {
   testing::write_file(dir / "w.bin", data);
   struct stat before {};
   ASSERT_EQ(::stat((dir / "w.bin").c_str(), &before), 0);
-  const proto::TranscodeStats stats = proto::transcode_model_file(dir / "model.onnx", dir / "edited.onnx");
+  const proto::TranscodeStats stats =
+      proto::transcode_model_file(dir / "model.onnx", dir / "edited.onnx");
   EXPECT_EQ(stats.data_files_kept, 1u);
   EXPECT_EQ(stats.data_files_written, 0u);
   struct stat after {};
@@ -324,7 +349,8 @@ TEST(Transcode, DataFileInPlaceIsLeftAlone) {
   EXPECT_EQ(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
   EXPECT_EQ(testing::read_file(dir / "edited.onnx"), testing::model(g).bytes());
   // Over itself, too.
-  EXPECT_EQ(proto::transcode_model_file(dir / "model.onnx", dir / "model.onnx").data_files_kept, 1u);
+  EXPECT_EQ(proto::transcode_model_file(dir / "model.onnx", dir / "model.onnx").data_files_kept,
+            1u);
   ASSERT_EQ(::stat((dir / "w.bin").c_str(), &after), 0);
   EXPECT_EQ(before.st_ino, after.st_ino);
 }
@@ -340,15 +366,20 @@ TEST(Transcode, DataFileInPlaceIsRewrittenWhenTheWriterWouldChangeIt) {
               .msg(5, external_tensor("b", 100, "w.bin", 4100));
   testing::write_file(dir / "model.onnx", testing::model(g).bytes());
   testing::write_file(dir / "w.bin", data);
-  const proto::TranscodeStats stats = proto::transcode_model_file(dir / "model.onnx", dir / "edited.onnx");
+  const proto::TranscodeStats stats =
+      proto::transcode_model_file(dir / "model.onnx", dir / "edited.onnx");
   EXPECT_EQ(stats.data_files_kept, 0u);
   EXPECT_EQ(stats.data_files_written, 1u);
-  EXPECT_EQ(testing::read_file(dir / "w.bin"), bytes_of(4096, 1) + std::string(4, '\0') + bytes_of(400, 2));
+  EXPECT_EQ(testing::read_file(dir / "w.bin"),
+            bytes_of(4096, 1) + std::string(4, '\0') + bytes_of(400, 2));
 }
 
 TEST(Transcode, MergedSingularTensorGoesThroughTheIr) {
   // An attribute with `t` twice: protobuf merges the two; the IR path does it.
-  Msg attr = Msg().str(1, "value").msg(5, Msg().varint(1, 256).varint(2, 1)).msg(5, Msg().str(9, bytes_of(1024, 1)));
+  Msg attr = Msg()
+                 .str(1, "value")
+                 .msg(5, Msg().varint(1, 256).varint(2, 1))
+                 .msg(5, Msg().str(9, bytes_of(1024, 1)));
   Msg g = Msg().msg(1, Msg().str(2, "c").str(4, "Constant").msg(5, attr)).str(2, "g");
   TempDir dir;
   const Pair p = both(dir, testing::model(g), one_file(0));
@@ -368,14 +399,17 @@ std::string error_of(const std::function<void()>& fn) {
 }
 
 void expect_same_error(const TempDir& dir, const Msg& model,
-                       const std::vector<std::pair<std::string, std::string>>& files, const WriteOptions& options,
-                       std::string_view expected_part) {
+                       const std::vector<std::pair<std::string, std::string>>& files,
+                       const WriteOptions& options, std::string_view expected_part) {
   fs::create_directories(dir / "in");
   testing::write_file(dir / "in" / "model.onnx", model.bytes());
   for (const auto& [name, bytes] : files) testing::write_file(dir / "in" / name, bytes);
-  const std::string tc = error_of([&] { proto::transcode_model_file(dir / "in" / "model.onnx", dir / "out.onnx", options); });
-  const std::string ir = error_of(
-      [&] { proto::write_model_file(proto::read_model_file(dir / "in" / "model.onnx"), dir / "out.onnx", options); });
+  const std::string tc = error_of(
+      [&] { proto::transcode_model_file(dir / "in" / "model.onnx", dir / "out.onnx", options); });
+  const std::string ir = error_of([&] {
+    proto::write_model_file(proto::read_model_file(dir / "in" / "model.onnx"), dir / "out.onnx",
+                            options);
+  });
   EXPECT_EQ(tc, ir);
   EXPECT_NE(tc.find(expected_part), std::string::npos) << tc;
   EXPECT_FALSE(fs::exists(dir / "out.onnx"));
@@ -389,7 +423,8 @@ TEST(TranscodeErrors, EscapingLocation) {
   Msg g = Msg().str(2, "g").msg(5, external_tensor("w", 4, "../secret.bin", 0));
   testing::write_file(dir / "secret.bin", bytes_of(16, 1));
   expect_same_error(dir, testing::model(g), {}, keep(), "'..' not allowed");
-  expect_same_error(dir, testing::model(g), {}, inline_all(), "graph 'g' › initializer 'w' › external data '../secret.bin'");
+  expect_same_error(dir, testing::model(g), {}, inline_all(),
+                    "graph 'g' › initializer 'w' › external data '../secret.bin'");
 }
 
 TEST(TranscodeErrors, AbsoluteLocation) {
@@ -401,18 +436,22 @@ TEST(TranscodeErrors, AbsoluteLocation) {
 
 TEST(TranscodeErrors, MissingFileInAConstantOfASubgraph) {
   TempDir dir;
-  Msg then_g = graph_with({constant_node("c", external_tensor("ct", 4, "gone.bin", 0))}, {}, "then");
+  Msg then_g =
+      graph_with({constant_node("c", external_tensor("ct", 4, "gone.bin", 0))}, {}, "then");
   Msg g = Msg()
-              .msg(1, Msg().str(1, "cond").str(2, "z").str(4, "If").msg(5, Msg().str(1, "then_branch").msg(6, then_g).varint(20, 5)))
+              .msg(1, Msg().str(1, "cond").str(2, "z").str(4, "If").msg(
+                          5, Msg().str(1, "then_branch").msg(6, then_g).varint(20, 5)))
               .str(2, "g");
   expect_same_error(dir, testing::model(g), {}, keep(), "file not found");
 }
 
 TEST(TranscodeErrors, PastTheEndOfTheDataFile) {
   TempDir dir;
-  Msg g = Msg().str(2, "g").msg(1, constant_node("c", external_tensor("ct", 64, "w.bin", 8), "konst"));
-  expect_same_error(dir, testing::model(g), {{"w.bin", bytes_of(100, 1)}}, keep(),
-                    "node 'konst' (Constant) › attribute 'value' › external data 'w.bin': offset 8 + length 256");
+  Msg g =
+      Msg().str(2, "g").msg(1, constant_node("c", external_tensor("ct", 64, "w.bin", 8), "konst"));
+  expect_same_error(
+      dir, testing::model(g), {{"w.bin", bytes_of(100, 1)}}, keep(),
+      "node 'konst' (Constant) › attribute 'value' › external data 'w.bin': offset 8 + length 256");
 }
 
 TEST(TranscodeErrors, Truncated) {
@@ -430,7 +469,8 @@ TEST(TranscodeErrors, TooDeep) {
   // If inside If inside If ...: past ReadOptions::max_depth.
   Msg inner = graph_with({constant_node("c", raw_tensor("t", 2, 1))}, {}, "leaf");
   for (int i = 0; i < 40; ++i) {
-    Msg n = Msg().str(1, "cond").str(2, "z").str(4, "If").msg(5, Msg().str(1, "then_branch").msg(6, inner).varint(20, 5));
+    Msg n = Msg().str(1, "cond").str(2, "z").str(4, "If").msg(
+        5, Msg().str(1, "then_branch").msg(6, inner).varint(20, 5));
     inner = Msg().msg(1, n).str(2, "level" + std::to_string(i));
   }
   TempDir dir;
@@ -440,14 +480,17 @@ TEST(TranscodeErrors, TooDeep) {
 TEST(TranscodeErrors, NoGraph) {
   TempDir dir;
   testing::write_file(dir / "m.onnx", Msg().varint(1, 8).bytes());
-  const std::string e = error_of([&] { proto::transcode_model_file(dir / "m.onnx", dir / "o.onnx"); });
+  const std::string e =
+      error_of([&] { proto::transcode_model_file(dir / "m.onnx", dir / "o.onnx"); });
   EXPECT_NE(e.find("holds no graph"), std::string::npos) << e;
 }
 
 TEST(TranscodeErrors, TextInput) {
   TempDir dir;
-  testing::write_file(dir / "m.onnx", "<ir_version: 8>\nagraph (float[N] x) => (float[N] y) { y = Relu(x) }\n");
-  const std::string e = error_of([&] { proto::transcode_model_file(dir / "m.onnx", dir / "o.onnx"); });
+  testing::write_file(dir / "m.onnx",
+                      "<ir_version: 8>\nagraph (float[N] x) => (float[N] y) { y = Relu(x) }\n");
+  const std::string e =
+      error_of([&] { proto::transcode_model_file(dir / "m.onnx", dir / "o.onnx"); });
   EXPECT_NE(e.find("looks like text"), std::string::npos) << e;
 }
 

@@ -1,11 +1,10 @@
 // The writer: models built in memory, files written safely, big payloads.
 
-#include "onnxkit/proto/writer.h"
-
 #include <gtest/gtest.h>
 
 #include "onnxkit/core/error.h"
 #include "onnxkit/proto/reader.h"
+#include "onnxkit/proto/writer.h"
 #include "proto_test_util.h"
 
 namespace onnxkit {

@@ -18,8 +18,8 @@ namespace {
 namespace ref = reference;
 
 /// A model with one node `op` reading float inputs x0.. (given dims) and writing y.
-ir::Model one_node(const std::string& op, const std::vector<Dims>& input_dims, std::vector<ir::Attribute> attrs,
-                   std::int64_t opset) {
+ir::Model one_node(const std::string& op, const std::vector<Dims>& input_dims,
+                   std::vector<ir::Attribute> attrs, std::int64_t opset) {
   ir::Model m;
   m.ir_version = 9;
   ir::OpsetId onnx;
@@ -57,15 +57,16 @@ std::vector<float> as_vector(const Value& v) {
 TEST(RuntimeMinifloat, E4M3FNRoundsToNearestEvenAndSaturates) {
   EXPECT_EQ(ref::double_to_minifloat(1.0, ref::kE4M3FN, true), 0x38);
   EXPECT_EQ(ref::double_to_minifloat(448.0, ref::kE4M3FN, true), 0x7E);
-  EXPECT_EQ(ref::double_to_minifloat(1e6, ref::kE4M3FN, true), 0x7E);      // clamps
-  EXPECT_EQ(ref::double_to_minifloat(1e6, ref::kE4M3FN, false), 0x7F);     // NaN: no Inf in FN
+  EXPECT_EQ(ref::double_to_minifloat(1e6, ref::kE4M3FN, true), 0x7E);   // clamps
+  EXPECT_EQ(ref::double_to_minifloat(1e6, ref::kE4M3FN, false), 0x7F);  // NaN: no Inf in FN
   EXPECT_EQ(ref::double_to_minifloat(-INFINITY, ref::kE4M3FN, true), 0xFE);
   EXPECT_EQ(ref::double_to_minifloat(NAN, ref::kE4M3FN, true), 0x7F);
   // 1.0625 lies halfway between 1.0 (mantissa 000) and 1.125 (001): even wins.
   EXPECT_EQ(ref::double_to_minifloat(1.0625, ref::kE4M3FN, true), 0x38);
   EXPECT_EQ(ref::minifloat_to_double(0x7E, ref::kE4M3FN), 448.0);
   EXPECT_TRUE(std::isnan(ref::minifloat_to_double(0xFF, ref::kE4M3FN)));
-  EXPECT_EQ(ref::minifloat_to_double(0x01, ref::kE4M3FN), std::ldexp(1.0, -9));  // smallest subnormal
+  EXPECT_EQ(ref::minifloat_to_double(0x01, ref::kE4M3FN),
+            std::ldexp(1.0, -9));  // smallest subnormal
 }
 
 TEST(RuntimeMinifloat, E5M2AndFnuzSpecialValues) {
@@ -79,7 +80,7 @@ TEST(RuntimeMinifloat, E5M2AndFnuzSpecialValues) {
 }
 
 TEST(RuntimeMinifloat, Float4AndSmallIntegers) {
-  EXPECT_EQ(ref::double_to_minifloat(3.5, ref::kE2M1, true), 0x6);  // tie to even: 4
+  EXPECT_EQ(ref::double_to_minifloat(3.5, ref::kE2M1, true), 0x6);   // tie to even: 4
   EXPECT_EQ(ref::double_to_minifloat(-8.0, ref::kE2M1, true), 0xF);  // -6
   EXPECT_EQ(ref::double_to_minifloat(NAN, ref::kE2M1, true), 0x8);
   EXPECT_EQ(ref::double_to_small_int(-9.0, 4), 7);  // wraps like an int8 cast
@@ -123,7 +124,8 @@ TEST(RuntimeKernels, ResizeNearestAsymmetricUpsamples) {
   attrs.push_back(ir::Attribute::of_string("coordinate_transformation_mode", "asymmetric"));
   attrs.push_back(ir::Attribute::of_string("nearest_mode", "floor"));
   Session s(one_node("Resize", {{1, 2}, {0}, {2}}, std::move(attrs), 19));
-  auto out = s.run({{"x0", floats({1, 2}, {1, 2})}, {"x1", floats({0}, {})}, {"x2", floats({2}, {1, 2})}});
+  auto out =
+      s.run({{"x0", floats({1, 2}, {1, 2})}, {"x1", floats({0}, {})}, {"x2", floats({2}, {1, 2})}});
   EXPECT_EQ(out[0].second.dims(), (Dims{1, 4}));
   EXPECT_EQ(as_vector(out[0].second), (std::vector<float>{1, 1, 2, 2}));
 }

@@ -19,8 +19,9 @@ namespace onnxkit::runtime {
 namespace {
 
 /// A model with one node `op` reading inputs x0.. (float, given dims) and writing y.
-ir::Model one_node(const std::string& op, const std::vector<Dims>& input_dims, std::vector<ir::Attribute> attrs = {},
-                   std::string domain = {}, std::int64_t opset = 17, DataType dtype = DataType::kFloat) {
+ir::Model one_node(const std::string& op, const std::vector<Dims>& input_dims,
+                   std::vector<ir::Attribute> attrs = {}, std::string domain = {},
+                   std::int64_t opset = 17, DataType dtype = DataType::kFloat) {
   ir::Model m;
   m.ir_version = 8;
   ir::OpsetId onnx;
@@ -88,7 +89,8 @@ TEST(RuntimeSession, MissingKernelFailsAtCreationNamingNodeOpDomainVersion) {
 
 TEST(RuntimeSession, CustomKernelIsUsed) {
   KernelRegistry custom;
-  custom.add("devtech", "FooOp", [](KernelContext& ctx) { ctx.set_output(0, ctx.required_input(0)); });
+  custom.add("devtech", "FooOp",
+             [](KernelContext& ctx) { ctx.set_output(0, ctx.required_input(0)); });
   SessionOptions options;
   options.custom_kernels = &custom;
   Session s(one_node("FooOp", {{2}}, {}, "devtech"), options);
@@ -141,7 +143,8 @@ TEST(RuntimeSession, ConcurrentRunsAreIndependent) {
 TEST(RuntimeKernels, ConvMatchesHandComputation) {
   // 1x1x3x3 input, 1x1x2x2 kernel of ones, no padding: sums of 2x2 windows.
   Session s(one_node("Conv", {{1, 1, 3, 3}, {1, 1, 2, 2}}));
-  auto out = s.run({{"x0", floats({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9})}, {"x1", floats({1, 1, 2, 2}, {1, 1, 1, 1})}});
+  auto out = s.run({{"x0", floats({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9})},
+                    {"x1", floats({1, 1, 2, 2}, {1, 1, 1, 1})}});
   EXPECT_EQ(out[0].second.dims(), (Dims{1, 1, 2, 2}));
   EXPECT_EQ(as_vector(out[0].second), (std::vector<float>{12, 16, 24, 28}));
 }
@@ -188,8 +191,8 @@ TEST(RuntimeRegistry, DuplicateRegistrationIsRefused) {
 
 TEST(RuntimeRegistry, CpuProviderHasTheFirstSlice) {
   const DataType f[] = {DataType::kFloat, DataType::kFloat};
-  for (const char* op : {"Add", "Conv", "Relu", "MatMul", "Gemm", "Reshape", "Concat", "Softmax", "BatchNormalization",
-                         "MaxPool", "ReduceMean", "LayerNormalization"}) {
+  for (const char* op : {"Add", "Conv", "Relu", "MatMul", "Gemm", "Reshape", "Concat", "Softmax",
+                         "BatchNormalization", "MaxPool", "ReduceMean", "LayerNormalization"}) {
     EXPECT_NE(cpu_kernels().find("", op, 17, "cpu", f), nullptr) << op;
   }
 }

@@ -1,11 +1,10 @@
-#include "onnxkit/schema/registry.h"
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include <gtest/gtest.h>
-
 #include "onnxkit/core/error.h"
+#include "onnxkit/schema/registry.h"
 #include "onnxkit/schema/schema_json.h"
 
 namespace onnxkit::schema {
@@ -174,13 +173,16 @@ TEST(SchemaRegistryTest, AttributesAndDefaults) {
   ASSERT_NE(cast, nullptr);
   EXPECT_TRUE(cast->attribute("to")->required);
 
-  EXPECT_EQ(std::get<float>(onnx().find("", "LeakyRelu", 16)->attribute("alpha")->default_value), 0.01f);
+  EXPECT_EQ(std::get<float>(onnx().find("", "LeakyRelu", 16)->attribute("alpha")->default_value),
+            0.01f);
   // The changelog prints 1.0507; the exact value was carried over from Selu-6.
   const OpSchema* selu = onnx().find("", "Selu", 22);
   ASSERT_NE(selu, nullptr);
   EXPECT_EQ(std::get<float>(selu->attribute("gamma")->default_value), 1.05070102214813232421875f);
   EXPECT_FALSE(selu->notes.empty());
-  EXPECT_EQ(std::get<float>(onnx().find("", "RMSNormalization", 23)->attribute("epsilon")->default_value), 1e-5f);
+  EXPECT_EQ(
+      std::get<float>(onnx().find("", "RMSNormalization", 23)->attribute("epsilon")->default_value),
+      1e-5f);
 
   const OpSchema* lstm = onnx().find("", "LSTM", 14);
   ASSERT_NE(lstm, nullptr);
@@ -236,13 +238,13 @@ TEST(TypeStringTest, OfIrTypes) {
 }
 
 TEST(TypeStringTest, Validity) {
-  for (const char* ok : {"tensor(float)", "tensor(float8e4m3fn)", "sparse_tensor(int2)", "seq(tensor(bool))",
-                         "optional(seq(tensor(uint8)))", "map(int64, string)", "seq(map(string, float))",
-                         "map(string, seq(tensor(float)))"}) {
+  for (const char* ok : {"tensor(float)", "tensor(float8e4m3fn)", "sparse_tensor(int2)",
+                         "seq(tensor(bool))", "optional(seq(tensor(uint8)))", "map(int64, string)",
+                         "seq(map(string, float))", "map(string, seq(tensor(float)))"}) {
     EXPECT_TRUE(valid_type_string(ok)) << ok;
   }
-  for (const char* bad : {"", "T", "tensor(", "tensor(float", "tensor(FLOAT)", "tensor(real)", "tensor(float))",
-                          "map(int64,string)", "seq()", "list(tensor(float))"}) {
+  for (const char* bad : {"", "T", "tensor(", "tensor(float", "tensor(FLOAT)", "tensor(real)",
+                          "tensor(float))", "map(int64,string)", "seq()", "list(tensor(float))"}) {
     EXPECT_FALSE(valid_type_string(bad)) << bad;
   }
 }
@@ -285,26 +287,31 @@ TEST(CustomSchemaTest, AddAndFindOverTheOnnxOps) {
 TEST(CustomSchemaTest, RefusesDuplicatesAndMalformedSchemas) {
   SchemaRegistry registry;
   registry.add(foo_op());
-  EXPECT_NE(error_of([&] { registry.add(foo_op()); }).find("already has a schema"), std::string::npos);
+  EXPECT_NE(error_of([&] { registry.add(foo_op()); }).find("already has a schema"),
+            std::string::npos);
 
   OpSchema s = foo_op(2);
   s.inputs = {{"xs", "T", FormalOption::kVariadic}, {"Y", "T"}};
-  EXPECT_EQ(error_of([&] { registry.add(s); }), "devtech::FooOp-2 › inputs[0]: only the last input may be variadic");
+  EXPECT_EQ(error_of([&] { registry.add(s); }),
+            "devtech::FooOp-2 › inputs[0]: only the last input may be variadic");
 
   s = foo_op(2);
   s.inputs[0].type = "U";
   EXPECT_EQ(error_of([&] { registry.add(s); }),
-            "devtech::FooOp-2 › inputs[0]: type 'U' is neither a type constraint of this schema nor a type such as "
+            "devtech::FooOp-2 › inputs[0]: type 'U' is neither a type constraint of this schema "
+            "nor a type such as "
             "tensor(float)");
 
   s = foo_op(2);
   s.type_constraints[0].allowed.push_back("tensor(real)");
-  EXPECT_NE(error_of([&] { registry.add(s); }).find("'tensor(real)' is not a type"), std::string::npos);
+  EXPECT_NE(error_of([&] { registry.add(s); }).find("'tensor(real)' is not a type"),
+            std::string::npos);
 
   s = foo_op(2);
   s.attributes[0].default_value = std::int64_t{3};
-  EXPECT_EQ(error_of([&] { registry.add(s); }),
-            "devtech::FooOp-2 › attributes[0]: default of attribute 'alpha' is not of its type float");
+  EXPECT_EQ(
+      error_of([&] { registry.add(s); }),
+      "devtech::FooOp-2 › attributes[0]: default of attribute 'alpha' is not of its type float");
   EXPECT_EQ(registry.size(), 1u);
 }
 
@@ -315,7 +322,8 @@ TEST(CustomSchemaTest, OwnVersionsHideTheParents) {
   relu.name = "Relu";
   registry.add(relu);
   EXPECT_EQ(registry.find("", "Relu", 30)->inputs.size(), 2u);
-  EXPECT_EQ(registry.find("", "Relu", 14), nullptr) << "this registry defines Relu, from version 30 only";
+  EXPECT_EQ(registry.find("", "Relu", 14), nullptr)
+      << "this registry defines Relu, from version 30 only";
 }
 
 // ------------------------------------------------------------------ custom schemas from JSON
@@ -356,7 +364,8 @@ TEST(CustomSchemaJsonTest, LoadsAFile) {
   registry.add_json_file(path.string());
   EXPECT_NE(registry.find("other", "Op", 4), nullptr);
   std::filesystem::remove(path);
-  EXPECT_NE(error_of([&] { registry.add_json_file(path.string()); }).find("cannot open the file"), std::string::npos);
+  EXPECT_NE(error_of([&] { registry.add_json_file(path.string()); }).find("cannot open the file"),
+            std::string::npos);
 }
 
 TEST(CustomSchemaJsonTest, RoundTripsThroughTheWriter) {
@@ -364,7 +373,8 @@ TEST(CustomSchemaJsonTest, RoundTripsThroughTheWriter) {
   const std::string text = schemas_to_json(all);
   std::vector<OpSchema> back = parse_schemas_json(text, "dump");
   ASSERT_EQ(back.size(), all.size());
-  for (std::size_t i = 0; i < back.size(); ++i) EXPECT_EQ(back[i], *all[i]) << all[i]->display_name();
+  for (std::size_t i = 0; i < back.size(); ++i)
+    EXPECT_EQ(back[i], *all[i]) << all[i]->display_name();
 }
 
 std::string load_error(std::string_view json) {
@@ -376,31 +386,44 @@ std::string load_error(std::string_view json) {
 
 TEST(CustomSchemaJsonTest, ErrorsSayWhere) {
   EXPECT_EQ(load_error("{\n  \"schemas\": [\n    {\"domain\": \"d\",, }\n  ]\n}"),
-            "ops.json:3:20: invalid JSON: syntax error while parsing object key - unexpected ','; expected "
+            "ops.json:3:20: invalid JSON: syntax error while parsing object key - unexpected ','; "
+            "expected "
             "string literal");
-  EXPECT_EQ(load_error(R"j({"schemas": [{"domain": "d", "name": "Op", "inputs": [{"name": "X", "type": "T",
+  EXPECT_EQ(load_error(
+                R"j({"schemas": [{"domain": "d", "name": "Op", "inputs": [{"name": "X", "type": "T",
                           "optoin": "optional"}], "type_constraints": [{"param": "T", "types": ["tensor(float)"]}]}]})j"),
-            "ops.json › schema 0 (d::Op) › inputs[0] › optoin: unknown key (known keys: name, type, option, "
+            "ops.json › schema 0 (d::Op) › inputs[0] › optoin: unknown key (known keys: name, "
+            "type, option, "
             "homogeneous, min_arity)");
   EXPECT_EQ(load_error(R"j([{"domain": "d", "name": "Op", "since_version": 2,
                           "inputs": [{"name": "X", "type": "tensor(float)", "option": "maybe"}]}])j"),
-            "ops.json › schema 0 (d::Op-2) › inputs[0] › option: unknown option 'maybe' (expected single, optional "
+            "ops.json › schema 0 (d::Op-2) › inputs[0] › option: unknown option 'maybe' (expected "
+            "single, optional "
             "or variadic)");
-  EXPECT_EQ(load_error(R"j([{"domain": "d", "name": "Op", "attributes": [{"name": "k", "type": "int", "default": 1.5}]}])j"),
-            "ops.json › schema 0 (d::Op) › attributes[0] › default: expected an integer, found a number");
-  EXPECT_TRUE(load_error(R"j([{"domain": "d", "name": "Op", "attributes": [{"name": "k", "type": "integer"}]}])j")
-                  .starts_with("ops.json › schema 0 (d::Op) › attributes[0] › type: unknown attribute type 'integer'"));
+  EXPECT_EQ(
+      load_error(
+          R"j([{"domain": "d", "name": "Op", "attributes": [{"name": "k", "type": "int", "default": 1.5}]}])j"),
+      "ops.json › schema 0 (d::Op) › attributes[0] › default: expected an integer, found a number");
+  EXPECT_TRUE(
+      load_error(
+          R"j([{"domain": "d", "name": "Op", "attributes": [{"name": "k", "type": "integer"}]}])j")
+          .starts_with("ops.json › schema 0 (d::Op) › attributes[0] › type: unknown attribute type "
+                       "'integer'"));
   EXPECT_EQ(load_error(R"j([{"name": "Op"}])j"), "ops.json › schema 0 (Op): missing key 'domain'");
-  EXPECT_EQ(load_error(R"j([{"domain": "d", "name": "Op", "inputs": [{"name": "X", "type": "T"}]}])j"),
-            "ops.json › schema 0 (d::Op) › inputs[0]: type 'T' is neither a type constraint of this "
-            "schema nor a type such as tensor(float)");
-  EXPECT_EQ(load_error(R"j([{"domain": "d", "name": "Op"}, {"domain": "d", "name": "Op", "since_version": 1}])j"),
-            "ops.json › schema 1 (d::Op-1): declared twice in this file");
+  EXPECT_EQ(
+      load_error(R"j([{"domain": "d", "name": "Op", "inputs": [{"name": "X", "type": "T"}]}])j"),
+      "ops.json › schema 0 (d::Op) › inputs[0]: type 'T' is neither a type constraint of this "
+      "schema nor a type such as tensor(float)");
+  EXPECT_EQ(
+      load_error(
+          R"j([{"domain": "d", "name": "Op"}, {"domain": "d", "name": "Op", "since_version": 1}])j"),
+      "ops.json › schema 1 (d::Op-1): declared twice in this file");
   EXPECT_EQ(load_error(R"j({"format": "something-else", "schemas": []})j"),
             "ops.json › format: expected \"onnxkit-op-schemas\", found \"something-else\"");
   EXPECT_EQ(load_error(R"j({"format_version": 2, "schemas": []})j"),
             "ops.json › format_version: this onnxkit reads version 1, not 2");
-  EXPECT_EQ(load_error("42"), "ops.json: expected an object with \"schemas\", or an array of schemas");
+  EXPECT_EQ(load_error("42"),
+            "ops.json: expected an object with \"schemas\", or an array of schemas");
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
 // The ONNX text syntax reader: every attribute kind, subgraphs, wiring, errors.
 
-#include "onnxkit/text/parser.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,6 +7,7 @@
 #include <string>
 
 #include "onnxkit/core/error.h"
+#include "onnxkit/text/parser.h"
 #include "onnxkit/text/printer.h"
 
 namespace onnxkit::text {
@@ -81,7 +80,7 @@ TEST(TextParser, ReadsEveryConstruct) {
   EXPECT_EQ(xs[0].param, "N");
   EXPECT_EQ(xs[1].value, 3);
   EXPECT_TRUE(g.inputs()[1]->info().type->shape->dims.empty());  // "bool": a scalar
-  EXPECT_FALSE(g.inputs()[2]->info().type->shape.has_value());     // "int64[]": unknown rank
+  EXPECT_FALSE(g.inputs()[2]->info().type->shape.has_value());   // "int64[]": unknown rank
   EXPECT_TRUE(g.outputs()[1]->info().type->shape->dims[0].is_unknown());
 
   ASSERT_EQ(g.initializers().size(), 4u);
@@ -281,8 +280,9 @@ TEST(TextParserErrors, EmptyListNeedsType) {
 TEST(TextParserErrors, UnclosedStringAndBadCharacter) {
   EXPECT_NE(error_of("<producer_name: \"abc>").find("bad.txt:1:17: string literal is not closed"),
             std::string::npos);
-  EXPECT_NE(error_of("g (X) => (Y) { Y = Relu (X) ; }").find("bad.txt:1:29: unexpected character ';'"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of("g (X) => (Y) { Y = Relu (X) ; }").find("bad.txt:1:29: unexpected character ';'"),
+      std::string::npos);
 }
 
 TEST(TextParserErrors, UnterminatedNodeList) {

@@ -1,7 +1,5 @@
 // The ONNX text syntax writer: layout, names, weights, exact round trips.
 
-#include "onnxkit/text/printer.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +8,7 @@
 #include <string>
 
 #include "onnxkit/text/parser.h"
+#include "onnxkit/text/printer.h"
 
 namespace onnxkit::text {
 namespace {
@@ -42,7 +41,8 @@ ir::Model torch_like_model(std::size_t weight_count) {
   ir::TensorData wd;
   wd.data_type = DataType::kFloat;
   wd.dims = {static_cast<std::int64_t>(weight_count)};
-  wd.set_raw(Buffer::owned(std::string_view(reinterpret_cast<const char*>(w.data()), w.size() * sizeof(float))));
+  wd.set_raw(Buffer::owned(
+      std::string_view(reinterpret_cast<const char*>(w.data()), w.size() * sizeof(float))));
   ir::Tensor* wt = g.add_constant("conv1.weight", std::move(wd));
   g.initializers().push_back(wt);
 
@@ -115,7 +115,8 @@ TEST(TextPrinter, FullWeightsRoundTripExactly) {
                                 3.14159274f,
                                 123456792.0f};
   for (int k = 0; k < 40; ++k) special.push_back(std::sin(static_cast<float>(k)) * 1e-3f);
-  ir::Tensor* s = m.graph->add_constant("special", floats({static_cast<std::int64_t>(special.size())}, special));
+  ir::Tensor* s = m.graph->add_constant(
+      "special", floats({static_cast<std::int64_t>(special.size())}, special));
   m.graph->initializers().push_back(s);
   ir::TensorData d;
   d.data_type = DataType::kDouble;

@@ -1,7 +1,7 @@
 // libFuzzer target for the wire-format reader: any bytes either parse or give
 // onnxkit::Error; what parses is written back and must parse again.
-// Build: CC=clang CXX=clang++ cmake -B build-fuzz -DONNXKIT_FUZZ=ON && ninja -C build-fuzz fuzz_reader
-// Run:   build-fuzz/fuzz_reader tests/fuzz/corpus -max_total_time=60
+// Build: CC=clang CXX=clang++ cmake -B build-fuzz -DONNXKIT_FUZZ=ON && ninja -C build-fuzz
+// fuzz_reader Run:   build-fuzz/fuzz_reader tests/fuzz/corpus -max_total_time=60
 
 #include <cstddef>
 #include <cstdint>

@@ -16,21 +16,38 @@
 namespace onnxkit::edit {
 
 namespace ops {
-struct Bypass { NodeSelector selector; };
-struct Remove { NodeSelector selector; };
-struct Extract { std::vector<std::string> inputs, outputs; };
-struct RenameTensor { std::string from, to; };
-struct RenameNode { std::string from, to; };
-struct SetInputShape { std::string input; Shape dims; };
-struct SetBatch { Dim batch; };
-struct AddOutput { std::string tensor; };
+struct Bypass {
+  NodeSelector selector;
+};
+struct Remove {
+  NodeSelector selector;
+};
+struct Extract {
+  std::vector<std::string> inputs, outputs;
+};
+struct RenameTensor {
+  std::string from, to;
+};
+struct RenameNode {
+  std::string from, to;
+};
+struct SetInputShape {
+  std::string input;
+  Shape dims;
+};
+struct SetBatch {
+  Dim batch;
+};
+struct AddOutput {
+  std::string tensor;
+};
 struct Cleanup {};
 struct Toposort {};
 }  // namespace ops
 
-using EditAction = std::variant<ops::Bypass, ops::Remove, ops::Extract, ops::RenameTensor,
-                                ops::RenameNode, ops::SetInputShape, ops::SetBatch,
-                                ops::AddOutput, ops::Cleanup, ops::Toposort>;
+using EditAction =
+    std::variant<ops::Bypass, ops::Remove, ops::Extract, ops::RenameTensor, ops::RenameNode,
+                 ops::SetInputShape, ops::SetBatch, ops::AddOutput, ops::Cleanup, ops::Toposort>;
 
 /// One edit as written: an option name (without "--") and its value.
 struct EditOp {

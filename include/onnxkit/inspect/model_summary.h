@@ -35,7 +35,7 @@ struct OpCount {
 
 /// One file named by external-data references.
 struct ExternalDataFile {
-  std::string location;      ///< as written in the model: relative to its folder
+  std::string location;       ///< as written in the model: relative to its folder
   std::uint64_t tensors = 0;  ///< tensors stored there
   std::uint64_t bytes = 0;    ///< their payload, packed
 };

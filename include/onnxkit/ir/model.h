@@ -18,8 +18,8 @@ namespace onnxkit::ir {
 /// function's formal parameters (untyped Variables).
 struct Function {
   std::string name, domain, overload, doc_string;
-  std::vector<std::string> attribute;        ///< attribute names without defaults
-  std::vector<Attribute> attribute_proto;    ///< attributes with defaults
+  std::vector<std::string> attribute;      ///< attribute names without defaults
+  std::vector<Attribute> attribute_proto;  ///< attributes with defaults
   std::vector<OpsetId> opset_import;
   std::vector<StringEntry> metadata_props;
   std::unique_ptr<Graph> body = std::make_unique<Graph>();

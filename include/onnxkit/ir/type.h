@@ -20,7 +20,15 @@ struct TypeShape {
 };
 
 struct Type {
-  enum class Kind : std::uint8_t { kNone, kTensor, kSparseTensor, kSequence, kMap, kOptional, kOpaque };
+  enum class Kind : std::uint8_t {
+    kNone,
+    kTensor,
+    kSparseTensor,
+    kSequence,
+    kMap,
+    kOptional,
+    kOpaque
+  };
 
   Kind kind = Kind::kNone;
   /// Tensor and sparse tensor: element type. Map: value type lives in `elem`.

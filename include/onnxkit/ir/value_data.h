@@ -19,13 +19,13 @@ struct ValueData {
   /// 0 undefined, 1 tensor, 2 sparse tensor, 3 sequence, 4 map, 5 optional).
   std::int32_t elem_type = 0;
 
-  TensorData tensor;                         ///< kTensor
-  SparseTensorData sparse_tensor;            ///< kSparseTensor
-  std::vector<TensorData> tensor_values;     ///< sequence of tensors
+  TensorData tensor;                      ///< kTensor
+  SparseTensorData sparse_tensor;         ///< kSparseTensor
+  std::vector<TensorData> tensor_values;  ///< sequence of tensors
   std::vector<SparseTensorData> sparse_tensor_values;
-  std::vector<ValueData> sequence_values;    ///< sequence of sequences
-  std::vector<ValueData> map_values;         ///< sequence of maps
-  std::vector<ValueData> optional_values;    ///< sequence of optionals
+  std::vector<ValueData> sequence_values;  ///< sequence of sequences
+  std::vector<ValueData> map_values;       ///< sequence of maps
+  std::vector<ValueData> optional_values;  ///< sequence of optionals
   // Map: keys and values (values is a sequence)
   std::int32_t key_type = 0;
   std::vector<std::int64_t> keys;

@@ -62,15 +62,16 @@ typedef struct OnnxkitApi OnnxkitApi;
 
 /* One kernel: a (domain, op) for a provider and a range of schema versions. */
 typedef struct OnnxkitKernelDef {
-  const char* domain;     /* e.g. "devtech" */
-  const char* op;         /* e.g. "FooOp" */
-  const char* provider;   /* "cpu" (NULL means "cpu"); "cuda" later */
-  int64_t since_version;  /* first version covered (0 means 1) */
-  int64_t until_version;  /* last version covered (0 means every later one) */
+  const char* domain;    /* e.g. "devtech" */
+  const char* op;        /* e.g. "FooOp" */
+  const char* provider;  /* "cpu" (NULL means "cpu"); "cuda" later */
+  int64_t since_version; /* first version covered (0 means 1) */
+  int64_t until_version; /* last version covered (0 means every later one) */
   /* Optional. Called once per node at session creation: read attributes,
    * check input types, return the kernel's state (NULL is a valid state).
    * On failure set *failed = 1 and report with api->info_fail. */
-  void* (*create)(const OnnxkitApi* api, const OnnxkitKernelInfo* info, void* user_data, int* failed);
+  void* (*create)(const OnnxkitApi* api, const OnnxkitKernelInfo* info, void* user_data,
+                  int* failed);
   /* Required. Computes the outputs; returns ONNXKIT_OK or ONNXKIT_FAIL after
    * api->context_fail. May run on several threads at once. */
   int (*compute)(const OnnxkitApi* api, OnnxkitKernelContext* ctx, void* state);
@@ -117,8 +118,8 @@ struct OnnxkitApi {
   const OnnxkitTensor* (*context_input)(const OnnxkitKernelContext* ctx, size_t i);
   /* Allocates output i (zero-filled) and returns its elements for writing;
    * NULL on failure (the message is set). */
-  void* (*context_allocate_output)(OnnxkitKernelContext* ctx, size_t i, int32_t type, const int64_t* dims,
-                                   size_t rank);
+  void* (*context_allocate_output)(OnnxkitKernelContext* ctx, size_t i, int32_t type,
+                                   const int64_t* dims, size_t rank);
   /* Output i becomes input j, without copying (identity-like ops). */
   int (*context_forward_input)(OnnxkitKernelContext* ctx, size_t output, size_t input);
   /* Records why compute fails; the host adds the node's name. */
@@ -136,10 +137,10 @@ struct OnnxkitApi {
 typedef int (*OnnxkitRegisterFn)(const OnnxkitApi* api, OnnxkitRegistrar* registrar);
 
 /* First statement of a plug-in's entry point. */
-#define ONNXKIT_PLUGIN_DECLARE_ABI(api, registrar)                                   \
-  do {                                                                               \
+#define ONNXKIT_PLUGIN_DECLARE_ABI(api, registrar)                                         \
+  do {                                                                                     \
     int onnxkit_abi_status_ = (api)->declare_abi((registrar), ONNXKIT_PLUGIN_ABI_VERSION); \
-    if (onnxkit_abi_status_ != ONNXKIT_OK) return onnxkit_abi_status_;               \
+    if (onnxkit_abi_status_ != ONNXKIT_OK) return onnxkit_abi_status_;                     \
   } while (0)
 
 #if defined(_WIN32)

@@ -26,7 +26,7 @@ struct WriteOptions {
   /// kOneFile: the file, relative to the output folder; empty means
   /// "<model file name>.data". Tensors in it start at 4096-byte aligned offsets.
   std::string external_file;
-  std::uint64_t size_threshold = 1024;   ///< bytes; as onnx's save_as_external_data
+  std::uint64_t size_threshold = 1024;  ///< bytes; as onnx's save_as_external_data
 };
 
 /// Writes `model` to `path` (temporary file + rename; external data files too).

@@ -77,7 +77,8 @@ class KernelInfo {
   std::int64_t attr_int(std::string_view name, std::int64_t fallback) const;
   float attr_float(std::string_view name, float fallback) const;
   std::string attr_string(std::string_view name, std::string fallback) const;
-  std::vector<std::int64_t> attr_ints(std::string_view name, std::vector<std::int64_t> fallback = {}) const;
+  std::vector<std::int64_t> attr_ints(std::string_view name,
+                                      std::vector<std::int64_t> fallback = {}) const;
   std::vector<float> attr_floats(std::string_view name, std::vector<float> fallback = {}) const;
   /// The attribute itself, or null.
   const ir::Attribute* attr(std::string_view name) const;
@@ -176,8 +177,9 @@ class KernelRegistry {
   /// `provider` whose inputs have `input_dtypes` (kUndefined: unknown, which
   /// any rule accepts). Null when none fits; then `why_not`, when given,
   /// says what is registered instead.
-  const KernelDef* find(std::string_view domain, std::string_view op, std::int64_t version, std::string_view provider,
-                        std::span<const DataType> input_dtypes, std::string* why_not = nullptr) const;
+  const KernelDef* find(std::string_view domain, std::string_view op, std::int64_t version,
+                        std::string_view provider, std::span<const DataType> input_dtypes,
+                        std::string* why_not = nullptr) const;
 
   /// Every kernel registered, in registration order.
   std::vector<const KernelDef*> all() const;

@@ -104,7 +104,8 @@ class Session {
   /// named in `output_names` (empty: all, in graph order). Throws Error on an
   /// unknown, missing or mistyped input (naming it) and on a kernel failure
   /// (naming the node).
-  NamedValues run(const NamedValues& feeds, const std::vector<std::string>& output_names = {}) const;
+  NamedValues run(const NamedValues& feeds,
+                  const std::vector<std::string>& output_names = {}) const;
   /// run(), timing every node into `profile` (added to what it holds; it is
   /// sized on first use). Not for concurrent runs on one profile.
   NamedValues run(const NamedValues& feeds, const std::vector<std::string>& output_names,

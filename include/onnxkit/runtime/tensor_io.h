@@ -38,7 +38,8 @@ Value read_value_file(const std::filesystem::path& path);
 /// Reads a test-data .pb holding a value of `kind`: a TensorProto (kTensor),
 /// SequenceProto (kSequence) or OptionalProto (kOptional); .npy by extension.
 /// `elem_type` as for value_from_value_data().
-Value read_value_file(const std::filesystem::path& path, Value::Kind kind, DataType elem_type = DataType::kUndefined);
+Value read_value_file(const std::filesystem::path& path, Value::Kind kind,
+                      DataType elem_type = DataType::kUndefined);
 /// Writes `value` as a serialized TensorProto, SequenceProto or
 /// OptionalProto (through a temporary file and a rename).
 void write_value_file(const std::filesystem::path& path, const Value& value);

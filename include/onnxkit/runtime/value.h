@@ -42,7 +42,8 @@ class Value {
   static Value tensor(DataType dtype, Dims dims);
   /// A read-only tensor over `bytes`, which `keeper` keeps alive. The bytes
   /// must hold element_count(dims) packed elements of `dtype` (not strings).
-  static Value view(DataType dtype, Dims dims, std::span<const std::byte> bytes, std::shared_ptr<const void> keeper);
+  static Value view(DataType dtype, Dims dims, std::span<const std::byte> bytes,
+                    std::shared_ptr<const void> keeper);
   /// A read-only tensor over a Buffer's bytes (zero-copy; copies only when the
   /// bytes are not aligned for the element type).
   static Value from_buffer(DataType dtype, Dims dims, const Buffer& buffer);

@@ -45,8 +45,9 @@ struct FormalParameter {
 
 /// A default attribute value; std::monostate when there is none.
 /// Float defaults are float32 values, as ONNX stores them.
-using AttributeValue = std::variant<std::monostate, float, std::int64_t, std::string, std::vector<float>,
-                                    std::vector<std::int64_t>, std::vector<std::string>>;
+using AttributeValue =
+    std::variant<std::monostate, float, std::int64_t, std::string, std::vector<float>,
+                 std::vector<std::int64_t>, std::vector<std::string>>;
 
 /// An attribute an operator accepts.
 struct AttributeSpec {
@@ -55,7 +56,9 @@ struct AttributeSpec {
   bool required = false;
   AttributeValue default_value;  ///< std::monostate: no default
 
-  bool has_default() const noexcept { return !std::holds_alternative<std::monostate>(default_value); }
+  bool has_default() const noexcept {
+    return !std::holds_alternative<std::monostate>(default_value);
+  }
   bool operator==(const AttributeSpec&) const = default;
 };
 

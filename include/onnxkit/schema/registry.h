@@ -60,7 +60,8 @@ class SchemaRegistry {
   /// since_version <= opset_version. nullptr when the op is unknown, not yet
   /// defined at that version, or deprecated (removed) by then. When this
   /// registry defines any version of (domain, op), the parent is not asked.
-  const OpSchema* find(std::string_view domain, std::string_view op, std::int64_t opset_version) const;
+  const OpSchema* find(std::string_view domain, std::string_view op,
+                       std::int64_t opset_version) const;
 
   /// As find(), but a deprecated schema is returned rather than nullptr, so a
   /// checker can say when the op was removed.

@@ -71,7 +71,8 @@ class FastConv final : public Kernel {
   void run(KernelContext& ctx) const override {
     const Value& x = ctx.required_input(kX);
     const int threads = ctx.threads().size();
-    const std::shared_ptr<const ConvPlan> plan = plans_.get(x.dims(), threads, [&] { return make_plan(x.dims()); });
+    const std::shared_ptr<const ConvPlan> plan =
+        plans_.get(x.dims(), threads, [&] { return make_plan(x.dims()); });
     if (!plan) {
       if (fallback_) {
         fallback_->run(ctx);
@@ -167,10 +168,9 @@ class FastConv final : public Kernel {
     // Layouts chosen by oneDNN (blocked or channels-last; X and Y are copied
     // in and out): its fastest kernels need them, and measure about twice as
     // fast on resnet50 as its gemm convolution over NCHW, copies included.
-    const dnnl::convolution_forward::desc desc(
-        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-        any_src, any_w, bias_md, any_dst,
-        strides, dilations, pad_l, pad_r);
+    const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
+                                               dnnl::algorithm::convolution_direct, any_src, any_w,
+                                               bias_md, any_dst, strides, dilations, pad_l, pad_r);
     dnnl::primitive_attr attr = base_attr();
     dnnl::post_ops ops;
     if (sum_) ops.append_sum(1.0f);
@@ -238,7 +238,6 @@ class FastConv final : public Kernel {
     for (std::int64_t i = 0; i < y.size(); ++i)
       dst[i] = act_.apply(zs != nullptr ? dst[i] + zs[i] : dst[i]);
   }
-
 
   reference::Window window_;
   std::int64_t group_;

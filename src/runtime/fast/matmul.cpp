@@ -74,7 +74,8 @@ class FastMatMul final : public MatMulBase {
     const Value& a = ctx.required_input(kA);
     const Value& b = ctx.required_input(kB);
     const int threads = ctx.threads().size();
-    auto plan = plans_.get(std::make_pair(a.dims(), b.dims()), threads, [&] { return make(a.dims(), b.dims()); });
+    auto plan = plans_.get(std::make_pair(a.dims(), b.dims()), threads,
+                           [&] { return make(a.dims(), b.dims()); });
     if (!plan) {
       fallback_->run(ctx);
       return;
@@ -160,7 +161,8 @@ class FastGemm final : public MatMulBase {
       fallback_->run(ctx);
       return;
     }
-    auto plan = plans_.get(std::make_pair(a.dims(), b.dims()), threads, [&] { return make(a.dims(), b.dims()); });
+    auto plan = plans_.get(std::make_pair(a.dims(), b.dims()), threads,
+                           [&] { return make(a.dims(), b.dims()); });
     if (!plan) {
       fallback_->run(ctx);
       return;

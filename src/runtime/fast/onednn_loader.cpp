@@ -33,20 +33,20 @@
 namespace onnxkit::runtime::fast {
 namespace {
 
-const std::string& library_name() {
+const std::string &library_name() {
   static const std::string name = "libdnnl.so." + std::to_string(DNNL_VERSION_MAJOR);
   return name;
 }
 
 // The library's handle; loaded once (a failure is retried on the next call).
-void* library() {
+void *library() {
   static std::mutex mutex;
-  static void* handle = nullptr;
+  static void *handle = nullptr;
   std::lock_guard lock(mutex);
   if (handle == nullptr) {
     handle = dlopen(library_name().c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) {
-      const char* why = dlerror();
+      const char *why = dlerror();
       throw Error("oneDNN", "cannot load " + library_name() + ": " + (why ? why : "unknown error"));
     }
   }
@@ -55,10 +55,10 @@ void* library() {
 
 }  // namespace
 
-void* onednn_symbol(const char* name) {
-  void* handle = library();
+void *onednn_symbol(const char *name) {
+  void *handle = library();
   dlerror();
-  void* p = dlsym(handle, name);
+  void *p = dlsym(handle, name);
   if (p == nullptr) {
     throw Error("oneDNN", std::string("no symbol '") + name + "' in " + library_name());
   }

@@ -23,8 +23,8 @@ Dims broadcast_strides(const Dims& in, const Dims& out);
 /// `out`, where offsets[k] = sum(index[d] * strides[k][d]) (strides may be 0
 /// or negative). Rows along the last dim run in a tight loop.
 template <std::size_t K, typename F>
-void for_each_index(const Dims& out, const std::array<Dims, K>& strides, std::array<std::int64_t, K> base,
-                    F&& fn) {
+void for_each_index(const Dims& out, const std::array<Dims, K>& strides,
+                    std::array<std::int64_t, K> base, F&& fn) {
   std::int64_t n = 1;
   for (std::int64_t d : out) n *= d;
   if (n == 0) return;

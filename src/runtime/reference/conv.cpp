@@ -32,7 +32,8 @@ void conv(const ConvShape& s, const Window& window, const C* x, const C* w, cons
             std::int64_t off = 0;
             bool inside = true;
             for (std::size_t d = 0; d < nd; ++d) {
-              const std::int64_t p = oidx[d] * window.strides[d] - window.pads[d] + kidx[d] * window.dilations[d];
+              const std::int64_t p =
+                  oidx[d] * window.strides[d] - window.pads[d] + kidx[d] * window.dilations[d];
               if (p < 0 || p >= s.in[d]) {
                 inside = false;
                 break;
@@ -62,7 +63,9 @@ void conv(const ConvShape& s, const Window& window, const C* x, const C* w, cons
   }
 }
 
-template void conv<float>(const ConvShape&, const Window&, const float*, const float*, const float*, float*);
-template void conv<double>(const ConvShape&, const Window&, const double*, const double*, const double*, double*);
+template void conv<float>(const ConvShape&, const Window&, const float*, const float*, const float*,
+                          float*);
+template void conv<double>(const ConvShape&, const Window&, const double*, const double*,
+                           const double*, double*);
 
 }  // namespace onnxkit::runtime::reference

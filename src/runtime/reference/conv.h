@@ -18,7 +18,9 @@ struct ConvShape {
 template <typename C>
 void conv(const ConvShape& s, const Window& window, const C* x, const C* w, const C* bias, C* y);
 
-extern template void conv<float>(const ConvShape&, const Window&, const float*, const float*, const float*, float*);
-extern template void conv<double>(const ConvShape&, const Window&, const double*, const double*, const double*, double*);
+extern template void conv<float>(const ConvShape&, const Window&, const float*, const float*,
+                                 const float*, float*);
+extern template void conv<double>(const ConvShape&, const Window&, const double*, const double*,
+                                  const double*, double*);
 
 }  // namespace onnxkit::runtime::reference

@@ -10,8 +10,8 @@ namespace onnxkit::runtime::reference {
 /// a[m*lda + k*a_step]) and likewise for b; c is m x n, row-major.
 /// a_trans/b_trans read A as K x M / B as N x K.
 template <typename C>
-void gemm(std::int64_t m, std::int64_t n, std::int64_t k, const C* a, bool a_trans, const C* b, bool b_trans,
-          C* c) {
+void gemm(std::int64_t m, std::int64_t n, std::int64_t k, const C* a, bool a_trans, const C* b,
+          bool b_trans, C* c) {
   for (std::int64_t i = 0; i < m; ++i) {
     C* row = c + i * n;
     for (std::int64_t p = 0; p < k; ++p) {

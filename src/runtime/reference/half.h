@@ -20,9 +20,10 @@ struct Float16 {
     const std::uint32_t x = std::bit_cast<std::uint32_t>(f);
     const std::uint32_t sign = (x >> 16) & 0x8000u;
     const std::uint32_t abs = x & 0x7FFFFFFFu;
-    if (abs >= 0x7F800000u) return static_cast<std::uint16_t>(sign | (abs > 0x7F800000u ? 0x7E00u : 0x7C00u));
+    if (abs >= 0x7F800000u)
+      return static_cast<std::uint16_t>(sign | (abs > 0x7F800000u ? 0x7E00u : 0x7C00u));
     if (abs >= 0x477FF000u) return static_cast<std::uint16_t>(sign | 0x7C00u);  // rounds to inf
-    if (abs < 0x38800000u) {                                                   // subnormal or zero
+    if (abs < 0x38800000u) {                                                    // subnormal or zero
       if (abs < 0x33000000u) return static_cast<std::uint16_t>(sign);
       const std::uint32_t mant = (abs & 0x007FFFFFu) | 0x00800000u;
       const int shift = 113 - static_cast<int>(abs >> 23) + 13;  // 126 - exp + 13 ... as bits
@@ -70,7 +71,8 @@ struct BFloat16 {
 
   static std::uint16_t from_float(float f) {
     const std::uint32_t x = std::bit_cast<std::uint32_t>(f);
-    if ((x & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<std::uint16_t>((x >> 16) | 0x40u);  // NaN
+    if ((x & 0x7FFFFFFFu) > 0x7F800000u)
+      return static_cast<std::uint16_t>((x >> 16) | 0x40u);  // NaN
     const std::uint32_t rounding = 0x7FFFu + ((x >> 16) & 1u);
     return static_cast<std::uint16_t>((x + rounding) >> 16);
   }

@@ -8,15 +8,21 @@ namespace {
 
 int total_bits(const MinifloatFormat& f) { return 1 + f.exponent_bits + f.mantissa_bits; }
 
-std::uint8_t sign_bit(const MinifloatFormat& f) { return static_cast<std::uint8_t>(1u << (total_bits(f) - 1)); }
+std::uint8_t sign_bit(const MinifloatFormat& f) {
+  return static_cast<std::uint8_t>(1u << (total_bits(f) - 1));
+}
 
 std::uint8_t nan_code(const MinifloatFormat& f, bool negative) {
   switch (f.kind) {
-    case MinifloatKind::kFnuz: return sign_bit(f);
-    case MinifloatKind::kFn: return static_cast<std::uint8_t>((sign_bit(f) - 1u) | (negative ? sign_bit(f) : 0u));
+    case MinifloatKind::kFnuz:
+      return sign_bit(f);
+    case MinifloatKind::kFn:
+      return static_cast<std::uint8_t>((sign_bit(f) - 1u) | (negative ? sign_bit(f) : 0u));
     // A quiet NaN: all-ones exponent, top mantissa bit set.
-    case MinifloatKind::kIeee: return static_cast<std::uint8_t>((sign_bit(f) - 2u) | (negative ? sign_bit(f) : 0u));
-    case MinifloatKind::kNone: break;
+    case MinifloatKind::kIeee:
+      return static_cast<std::uint8_t>((sign_bit(f) - 2u) | (negative ? sign_bit(f) : 0u));
+    case MinifloatKind::kNone:
+      break;
   }
   return sign_bit(f);  // E2M1 has no NaN; the ONNX reference gives -0
 }
@@ -42,9 +48,11 @@ double minifloat_to_double(std::uint8_t code, const MinifloatFormat& f) {
   const unsigned man = code & man_mask;
   if (f.kind == MinifloatKind::kFnuz && code == sign_bit(f)) return NAN;
   if (f.kind == MinifloatKind::kFn && exp == exp_mask && man == man_mask) return NAN;
-  if (f.kind == MinifloatKind::kIeee && exp == exp_mask) return man == 0 ? (negative ? -INFINITY : INFINITY) : NAN;
+  if (f.kind == MinifloatKind::kIeee && exp == exp_mask)
+    return man == 0 ? (negative ? -INFINITY : INFINITY) : NAN;
   double v = exp == 0 ? std::ldexp(static_cast<double>(man), 1 - f.bias - m)
-                      : std::ldexp(1.0 + std::ldexp(static_cast<double>(man), -m), static_cast<int>(exp) - f.bias);
+                      : std::ldexp(1.0 + std::ldexp(static_cast<double>(man), -m),
+                                   static_cast<int>(exp) - f.bias);
   return negative ? -v : v;
 }
 
@@ -63,7 +71,7 @@ std::uint8_t double_to_minifloat(double x, const MinifloatFormat& f, bool satura
   } else {
     int e = 0;
     const double frac = std::frexp(a, &e);  // a = frac * 2^e, frac in [0.5, 1)
-    e -= 1;                                  // a = (2 frac) * 2^e
+    e -= 1;                                 // a = (2 frac) * 2^e
     double man = round_half_even((2 * frac - 1.0) * std::ldexp(1.0, m));
     if (man >= std::ldexp(1.0, m)) {
       man = 0;
@@ -71,8 +79,9 @@ std::uint8_t double_to_minifloat(double x, const MinifloatFormat& f, bool satura
     }
     const long biased = static_cast<long>(e) + f.bias;
     const long limit = 1L << (f.exponent_bits + m);
-    code = biased >= (1L << f.exponent_bits) ? static_cast<unsigned>(limit)
-                                             : static_cast<unsigned>((biased << m) | static_cast<long>(man));
+    code = biased >= (1L << f.exponent_bits)
+               ? static_cast<unsigned>(limit)
+               : static_cast<unsigned>((biased << m) | static_cast<long>(man));
   }
   if (code > f.max_code) return overflow_code(f, negative, saturate);
   if (code == 0 && (f.kind == MinifloatKind::kFnuz)) return 0;  // no -0
@@ -94,8 +103,10 @@ std::uint8_t double_to_e8m0(double x, E8M0Rounding mode, bool saturate) {
   int k = e - 1;                          // 2^k <= a < 2^(k+1)
   const bool exact = frac == 0.5;
   if (!exact) {
-    if (mode == E8M0Rounding::kUp) ++k;
-    else if (mode == E8M0Rounding::kNearest && 2 * frac >= 1.5) ++k;
+    if (mode == E8M0Rounding::kUp)
+      ++k;
+    else if (mode == E8M0Rounding::kNearest && 2 * frac >= 1.5)
+      ++k;
   }
   const int biased = k + 127;
   if (biased < 0) return 0;
@@ -110,7 +121,8 @@ std::int32_t double_to_small_int(double x, int bits) {
   return static_cast<std::int32_t>(static_cast<std::uint64_t>(v) & ((1u << bits) - 1u));
 }
 
-std::int32_t unpack_small(std::span<const std::byte> packed, std::size_t i, int bits, bool is_signed) {
+std::int32_t unpack_small(std::span<const std::byte> packed, std::size_t i, int bits,
+                          bool is_signed) {
   const std::size_t per_byte = static_cast<std::size_t>(8 / bits);
   const unsigned shift = static_cast<unsigned>((i % per_byte) * static_cast<std::size_t>(bits));
   const unsigned mask = (1u << bits) - 1u;

@@ -50,7 +50,8 @@ std::int32_t double_to_small_int(double x, int bits);
 
 /// Element `i` of a packed array of `bits`-wide codes (element 0 in the low
 /// bits of byte 0), sign-extended when `is_signed`.
-std::int32_t unpack_small(std::span<const std::byte> packed, std::size_t i, int bits, bool is_signed);
+std::int32_t unpack_small(std::span<const std::byte> packed, std::size_t i, int bits,
+                          bool is_signed);
 /// Writes the low `bits` of `code` as element `i`.
 void pack_small(std::span<std::byte> packed, std::size_t i, int bits, std::int32_t code);
 

@@ -63,7 +63,8 @@ double as_double(const runtime::Value& v, std::size_t i) {
 }
 
 bool is_float(DataType t) {
-  return t == DataType::kFloat || t == DataType::kDouble || t == DataType::kFloat16 || t == DataType::kBfloat16;
+  return t == DataType::kFloat || t == DataType::kDouble || t == DataType::kFloat16 ||
+         t == DataType::kBfloat16;
 }
 
 std::string compare(const runtime::Value& got, const runtime::Value& want, bool shape_only);
@@ -77,7 +78,8 @@ std::string compare_items(const runtime::Value& got, const runtime::Value& want,
   // An empty sequence carries no element type on the wire: only its length counts.
   for (std::size_t i = 0; i < want.items().size(); ++i) {
     const std::string diff = compare(got.items()[i], want.items()[i], shape_only);
-    if (!diff.empty()) return (got.is_sequence() ? "item " + std::to_string(i) + ": " : "element: ") + diff;
+    if (!diff.empty())
+      return (got.is_sequence() ? "item " + std::to_string(i) + ": " : "element: ") + diff;
   }
   return {};
 }
@@ -93,7 +95,8 @@ std::string compare(const runtime::Value& got, const runtime::Value& want, bool 
   if (want.dtype() == DataType::kString) {
     auto a = got.string_data(), b = want.string_data();
     for (std::size_t i = 0; i < a.size(); ++i) {
-      if (a[i] != b[i]) return "element " + std::to_string(i) + ": '" + a[i] + "' != '" + b[i] + "'";
+      if (a[i] != b[i])
+        return "element " + std::to_string(i) + ": '" + a[i] + "' != '" + b[i] + "'";
     }
     return {};
   }
@@ -112,8 +115,9 @@ std::string compare(const runtime::Value& got, const runtime::Value& want, bool 
     }
     if (bad == 0) return {};
     std::ostringstream s;
-    s << bad << " of " << want.size() << " elements differ (first at " << first << ": " << as_double(got, first)
-      << " vs " << as_double(want, first) << "; max abs error " << worst << ")";
+    s << bad << " of " << want.size() << " elements differ (first at " << first << ": "
+      << as_double(got, first) << " vs " << as_double(want, first) << "; max abs error " << worst
+      << ")";
     return s.str();
   }
   if (got.byte_size() != want.byte_size() ||
@@ -188,10 +192,13 @@ std::string run_forked(const fs::path& dir, unsigned timeout) {
   int status = 0;
   waitpid(pid, &status, 0);
   if (WIFSIGNALED(status)) {
-    if (WTERMSIG(status) == SIGALRM) return "timeout\tno result after " + std::to_string(timeout) + " s";
-    return "crash\tsignal " + std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) + ")";
+    if (WTERMSIG(status) == SIGALRM)
+      return "timeout\tno result after " + std::to_string(timeout) + " s";
+    return "crash\tsignal " + std::to_string(WTERMSIG(status)) + " (" +
+           strsignal(WTERMSIG(status)) + ")";
   }
-  if (out.empty()) return "crash\tthe child exited with status " + std::to_string(WEXITSTATUS(status));
+  if (out.empty())
+    return "crash\tthe child exited with status " + std::to_string(WEXITSTATUS(status));
   return out;
 }
 

@@ -5,8 +5,8 @@
 //   onnxkit_schema_dump --time     also "load_ms N cpu_ms M" on stderr: the first-use parse
 //                                  time, wall-clock and CPU
 #include <chrono>
-#include <ctime>
 #include <cstring>
+#include <ctime>
 #include <iostream>
 
 #include "onnxkit/core/error.h"
@@ -23,8 +23,9 @@ int main(int argc, char** argv) {
     const std::clock_t cpu_stop = std::clock();
     std::cout << onnxkit::schema::schemas_to_json(registry.all());
     if (timed) {
-      std::cerr << "load_ms " << std::chrono::duration<double, std::milli>(stop - start).count() << " cpu_ms "
-                << 1000.0 * static_cast<double>(cpu_stop - cpu_start) / CLOCKS_PER_SEC << "\n";
+      std::cerr << "load_ms " << std::chrono::duration<double, std::milli>(stop - start).count()
+                << " cpu_ms " << 1000.0 * static_cast<double>(cpu_stop - cpu_start) / CLOCKS_PER_SEC
+                << "\n";
     }
   } catch (const onnxkit::Error& e) {
     std::cerr << "onnxkit_schema_dump: error: " << e.what() << "\n";
