@@ -6,7 +6,7 @@
 # non-zero when any stage failed. The last line is `onnxkit: N passed, M failed`.
 #
 # Environment: ONNXKIT_FUZZ_SECONDS (default 60), ONNXKIT_JOBS (default 2),
-# ONNXKIT_FORMAT_CHECK=1 (run the clang-format check; off by default for now).
+# ONNXKIT_FORMAT_CHECK=0 (skip the clang-format check).
 set -uo pipefail
 
 root=$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)
@@ -135,9 +135,9 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 stage deps -- bash scripts/install-deps.sh
 # clang-format (scripts/check-format.sh lists unformatted files; scripts/format.sh
-# fixes them). Off until the tree has been formatted once: then make the default 1.
-if [[ ${ONNXKIT_FORMAT_CHECK:-0} != 1 ]]; then
-  skip_stage format "disabled until scripts/format.sh has run; ONNXKIT_FORMAT_CHECK=1 enables it"
+# fixes them).
+if [[ ${ONNXKIT_FORMAT_CHECK:-1} != 1 ]]; then
+  skip_stage format "ONNXKIT_FORMAT_CHECK=0"
 elif ! command -v clang-format >/dev/null 2>&1; then
   skip_stage format "clang-format is not installed; scripts/install-deps.sh installs it"
 else
