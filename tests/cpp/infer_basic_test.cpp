@@ -3,17 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include "infer_test_util.h"
 #include "onnxkit/infer/infer.h"
 #include "onnxkit/text/parser.h"
 
 namespace onnxkit {
 namespace {
 
-std::string type_of(ir::Model& m, std::string_view name) {
-  const ir::Tensor* t = m.graph->find_tensor(name);
-  if (t == nullptr || !t->info().type) return "?";
-  return ir::type_to_string(*t->info().type);
-}
+using test::type_of;
 
 TEST(Infer, SymbolicDimsStay) {
   ir::Model m = text::parse_model(R"(<ir_version: 8, opset_import: ["" : 13]>
