@@ -3,6 +3,7 @@
 
     /usr/bin/python3 bench/gs_pipeline.py MODEL --impl IMPL [--out OUT.onnx] [--repeats N] [--onnxkit BIN]
     /usr/bin/python3 bench/gs_pipeline.py --table RESULTS.jsonl
+    /usr/bin/python3 bench/gs_pipeline.py --median RUNS.jsonl   (the median-total record)
     /usr/bin/python3 bench/gs_pipeline.py --compare A.onnx B.onnx
 
 IMPL and its steps:
@@ -23,8 +24,11 @@ IMPL and its steps:
                    process; only its total is known (wall clock around the
                    child), and its peak RSS is the child's ru_maxrss
 
-Prints one JSON line: seconds per step (the best run of --repeats, each run
-starting from a fresh load), their total, the CPU seconds (user + system) of
+Prints one JSON line: seconds per step (the best run of --repeats in this
+process, each run starting from a fresh load; later runs reuse the heap the
+first one freed, so bench/run_gs.sh runs --repeats 1 in several fresh
+processes and keeps the median with --median; cli: the median of --repeats
+child processes), their total, the CPU seconds (user + system) of
 that run, node counts, the time to import the Python modules (not in the
 total), and the peak RSS of the process (ru_maxrss: the process's whole
 life, interpreter included), and that peak less the RSS after the imports
@@ -120,8 +124,8 @@ def import_modules(impl):
 
 
 def pipeline_cli(args, out):
-    runs = [run_cli(args.onnxkit, args.model, out) for _ in range(args.repeats)]
-    wall, cpu, _ = min(runs)
+    runs = sorted(run_cli(args.onnxkit, args.model, out) for _ in range(args.repeats))
+    wall, cpu, _ = runs[len(runs) // 2]  # the median process, as run_gs.sh takes for the others
     rec = {"model": os.path.basename(args.model), "impl": "cli",
            "steps": {k: None for k in STEPS}, "total": wall, "cpu": cpu, "free": None,
            "nodes_before": count_nodes(args.model, args.onnxkit),
@@ -190,7 +194,8 @@ def table(path):
                 " | ".join(fmt_s(r["steps"][k]) for k in STEPS), fmt_s(r["total"]),
                 fmt_s(r.get("cpu")), r["peak_rss_mib"], graph, speed, cpu_speed, mem, gmem))
     print()
-    print("Steps in seconds (best of the runs); CPU s = user + system seconds of that run; "
+    print("Steps in seconds; onnxkit rows: the median of ONNXKIT_BENCH_REPEATS fresh processes, "
+          "onnx-graphsurgeon: one process; CPU s = user + system seconds of that run; "
           "graph MiB = peak RSS less the RSS after the imports; speed × = onnx-graphsurgeon "
           "total / total, CPU speed × the same for CPU s (steadier on a shared machine), "
           "memory × = onnx-graphsurgeon peak RSS / peak RSS, graph memory × the "
@@ -226,13 +231,22 @@ def main():
     ap.add_argument("--onnxkit", default="build/onnxkit", help="the onnxkit program (--impl cli)")
     ap.add_argument("--out", help="output file (default: next to MODEL)")
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--median", metavar="RUNS.jsonl",
+                    help="print the record with the median total of RUNS.jsonl (one line per fresh process)")
     ap.add_argument("--table", help="print the markdown table of a JSON-lines file of results")
     ap.add_argument("--compare", nargs=2, metavar=("A.onnx", "B.onnx"),
                     help="check that two outputs hold the same graph")
     a = ap.parse_args()
     if a.compare:
         return compare(*a.compare)
-    if a.table:
+    if a.median:
+        with open(a.median) as f:
+            runs = sorted((json.loads(line) for line in f if line.strip()), key=lambda r: r["total"])
+        rec = runs[len(runs) // 2]
+        rec["processes"] = len(runs)
+        rec["totals"] = [r["total"] for r in runs]
+        print(json.dumps(rec))
+    elif a.table:
         table(a.table)
     elif a.model and a.impl:
         pipeline(a)

@@ -20,8 +20,9 @@
 #                           works; without a working import the comparison
 #                           is skipped (onnxkit rows only)
 #   ONNXKIT_BENCH_SCRATCH   models and outputs (default /dev/shm/onnxkit-gsbench)
-#   ONNXKIT_BENCH_REPEATS   runs per onnxkit pipeline, best kept (default 3;
-#                           onnx-graphsurgeon runs once)
+#   ONNXKIT_BENCH_REPEATS   fresh processes per onnxkit pipeline, the median
+#                           kept (default 3; onnx-graphsurgeon runs once, in
+#                           one fresh process)
 #   ONNXKIT_BENCH_ORDERS    node orders to run (default "sorted shuffled")
 #   ONNXKIT_BENCH_DROPIN=0  skip the onnxkit drop-in variant (onnx.load +
 #                           gs.import_onnx(ModelProto) ... gs.export_onnx + onnx.save)
@@ -56,6 +57,18 @@ echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores;" \
   "python3-onnx $($py -c 'import onnx; print(onnx.__version__)');" \
   "onnx-graphsurgeon ${gsver:-not available}; onnxkit $commit$dirty; scratch $scratch"
 
+# One onnxkit pipeline per fresh process, $repeats processes, the median kept:
+# timed like onnx-graphsurgeon's single run (a process's first load pays its
+# page faults; repeats inside one process would reuse the heap freed before).
+fresh_processes() {  # IMPL OUT
+  local runs=$scratch/runs.jsonl
+  : >"$runs"
+  for ((i = 0; i < repeats; i++)); do
+    PYTHONPATH=$okpath $py "$root/bench/gs_pipeline.py" "$model" --impl "$1" --out "$2" >>"$runs"
+  done
+  $py "$root/bench/gs_pipeline.py" --median "$runs" | tee -a "$results" >&2
+}
+
 read -r -a orders <<<"${ONNXKIT_BENCH_ORDERS:-sorted shuffled}"
 for order in "${orders[@]}"; do
   case $order in
@@ -72,11 +85,9 @@ for order in "${orders[@]}"; do
       PYTHONPATH=$ONNXKIT_GS_PYTHONPATH $py "$root/bench/gs_pipeline.py" "$model" --impl gs \
         --out "$scratch/out_gs_$tag.onnx" | tee -a "$results" >&2
     fi
-    PYTHONPATH=$okpath $py "$root/bench/gs_pipeline.py" "$model" --impl onnxkit \
-      --repeats "$repeats" --out "$scratch/out_onnxkit_$tag.onnx" | tee -a "$results" >&2
+    fresh_processes onnxkit "$scratch/out_onnxkit_$tag.onnx"
     if [[ ${ONNXKIT_BENCH_DROPIN:-1} != 0 ]]; then
-      PYTHONPATH=$okpath $py "$root/bench/gs_pipeline.py" "$model" --impl onnxkit-dropin \
-        --repeats "$repeats" --out "$scratch/out_dropin_$tag.onnx" | tee -a "$results" >&2
+      fresh_processes onnxkit-dropin "$scratch/out_dropin_$tag.onnx"
     fi
     if [[ ${ONNXKIT_BENCH_CLI:-1} != 0 ]]; then
       $py "$root/bench/gs_pipeline.py" "$model" --impl cli --onnxkit "$build/onnxkit" \
