@@ -100,18 +100,20 @@ def bench_model(model, builds, repeats, scratch):
         for b in builds:
             rows[(op, b)] = dict(py_wall=median(py_wall), py_rss=median(py_rss), py_op=median(py_op),
                                  py_load=median(py_load), ok_wall=median(ok[b][0]), ok_rss=median(ok[b][1]))
-    # In-process operation times: the timer reads the model once per repeat
-    # and reports the minimum of each call.
+    # Operation times, timed like python's: one call per fresh process (a
+    # later call in the same process would reuse the heap an earlier one
+    # freed and skip its page faults), the median of --repeats processes.
     for b in builds:
-        ok_ops = []
-        for _ in range(max(1, repeats // 2)):
-            p = subprocess.run([os.path.join(b, "onnxkit_check_infer_timer"), model, "--repeats", "3"],
-                               capture_output=True, text=True, check=True)
-            ok_ops.append(json.loads(p.stdout))
-            print(f"{os.path.basename(model)} {b} in-process: {p.stdout.strip()}", file=sys.stderr)
         for op in ("check", "infer"):
-            rows[(op, b)]["ok_op"] = min(o[f"{op}_s"] for o in ok_ops)
-            rows[(op, b)]["ok_read"] = min(o["read_s"] for o in ok_ops)
+            ok_ops = []
+            for _ in range(repeats):
+                p = subprocess.run([os.path.join(b, "onnxkit_check_infer_timer"), model,
+                                    "--repeats", "1", "--only", op],
+                                   capture_output=True, text=True, check=True)
+                ok_ops.append(json.loads(p.stdout))
+                print(f"{os.path.basename(model)} {b} {op} in-process: {p.stdout.strip()}", file=sys.stderr)
+            rows[(op, b)]["ok_op"] = median([o[f"{op}_s"] for o in ok_ops])
+            rows[(op, b)]["ok_read"] = median([o["read_s"] for o in ok_ops])
     return rows
 
 

@@ -14,7 +14,7 @@
 # - onnxkit.load() of bench/gen_graph.py graphs of 100k and 300k nodes, sorted
 #   and shuffled (made once in $ONNXKIT_BENCH_SCRATCH, default
 #   /dev/shm/onnxkit-irbench): best of REPEATS loads in one process.
-# ONNXKIT_SMALL_PAGES=1 bench/run_ir_read.sh times the CLI without its
+# ONNXKIT_HUGE_PAGES=1 bench/run_ir_read.sh times the CLI with its (opt-in)
 # huge-page heap (src/cli/huge_page_heap.h); run both on a quiet machine.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -11,8 +11,10 @@ namespace onnxkit::cli {
 /// few hundred. Reserves 1 GiB of address space for the heap (memory is
 /// only used as it is touched) and keeps freed heap memory in the process
 /// rather than handing it back (fine for a command that ends soon).
-/// Nothing happens off Linux/glibc, under a sanitizer (which replaces
-/// malloc), or when the environment sets ONNXKIT_SMALL_PAGES=1. Only the
+/// Off unless the environment sets ONNXKIT_HUGE_PAGES=1 (synchronous
+/// compaction after memory churn costs more than it saves, see the .cpp);
+/// nothing happens off Linux/glibc or under a sanitizer (which replaces
+/// malloc). Only the
 /// first call does anything; call it from the main thread before the big
 /// allocations (other threads may allocate meanwhile: mallopt locks).
 void use_huge_pages_for_heap() noexcept;
