@@ -297,8 +297,6 @@ inline constexpr std::uint64_t kMaxTrackedReals = 8;
 
 // ---- small-value propagation (small_values.cpp)
 
-float half_to_float(std::uint16_t h);
-float bfloat16_to_float(std::uint16_t b);
 /// float, double, float16, bfloat16: tracked elements are reals.
 bool is_real_type(DataType t);
 /// Element types whose contents are tracked: the integers, bool, the float types.

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "infer/context.h"
+#include "onnxkit/core/half.h"
 #include "onnxkit/ir/graph.h"
 
 namespace onnxkit::infer::detail {
@@ -31,7 +32,7 @@ std::optional<std::vector<float>> const_floats(const InferContext& cx, std::size
   const bool half = data->data_type == DataType::kFloat16 || data->data_type == DataType::kBfloat16;
   if (data->data_type != DataType::kFloat && !half) return std::nullopt;
   auto widen = [&](std::uint16_t bits) {
-    return data->data_type == DataType::kFloat16 ? half_to_float(bits) : bfloat16_to_float(bits);
+    return data->data_type == DataType::kFloat16 ? float16_to_float(bits) : bfloat16_to_float(bits);
   };
   if (data->data_type == DataType::kFloat && data->float_data.size() == n) return data->float_data;
   std::vector<float> out(n);

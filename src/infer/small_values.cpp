@@ -9,39 +9,9 @@
 #include <limits>
 
 #include "infer/context.h"
+#include "onnxkit/core/half.h"
 
 namespace onnxkit::infer::detail {
-
-float half_to_float(std::uint16_t h) {
-  const std::uint32_t sign = (h & 0x8000U) << 16;
-  std::uint32_t exp = (h >> 10) & 0x1fU;
-  std::uint32_t mant = h & 0x3ffU;
-  std::uint32_t bits = 0;
-  if (exp == 0 && mant == 0) {
-    bits = sign;
-  } else if (exp == 0) {  // subnormal: normalise
-    exp = 127 - 15 + 1;
-    while ((mant & 0x400U) == 0) {
-      mant <<= 1;
-      --exp;
-    }
-    bits = sign | (exp << 23) | ((mant & 0x3ffU) << 13);
-  } else if (exp == 0x1f) {
-    bits = sign | 0x7f800000U | (mant << 13);
-  } else {
-    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
-  }
-  float f = 0;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-float bfloat16_to_float(std::uint16_t b) {
-  const std::uint32_t bits = static_cast<std::uint32_t>(b) << 16;
-  float f = 0;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
 
 bool is_real_type(DataType t) {
   return t == DataType::kFloat || t == DataType::kDouble || t == DataType::kFloat16 ||
@@ -125,7 +95,7 @@ DimFact element(DataType t, const std::byte* p) {
     case DataType::kDouble:
       return DimFact::real(load<double>(p));
     case DataType::kFloat16:
-      return DimFact::real(half_to_float(load<std::uint16_t>(p)));
+      return DimFact::real(float16_to_float(load<std::uint16_t>(p)));
     case DataType::kBfloat16:
       return DimFact::real(bfloat16_to_float(load<std::uint16_t>(p)));
     default:

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "onnxkit/core/half.h"
 #include "onnxkit/ir/tensor.h"
 
 namespace onnxkit::view {
@@ -176,21 +177,6 @@ void accumulate(const std::byte* p, std::uint64_t begin, std::uint64_t end, Accu
   }
 }
 
-float half_to_float(std::uint16_t h) {
-  const std::uint32_t sign = (h & 0x8000u) << 16;
-  const std::uint32_t exp = (h >> 10) & 0x1f;
-  const std::uint32_t mant = h & 0x3ff;
-  float f;
-  if (exp == 0) {
-    f = std::ldexp(static_cast<float>(mant), -24);
-  } else if (exp == 31) {
-    f = mant ? NAN : INFINITY;
-  } else {
-    f = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
-  }
-  return sign ? -f : f;
-}
-
 }  // namespace
 
 std::optional<WeightStats> weight_stats(const ir::TensorData& data, std::uint64_t max_elements) {
@@ -260,7 +246,7 @@ std::optional<WeightStats> weight_stats(const ir::TensorData& data, std::uint64_
         for (std::uint64_t i = b; i < e; ++i) {
           std::uint16_t h;
           std::memcpy(&h, p + 2 * i, 2);
-          acc.add(half_to_float(h));
+          acc.add(float16_to_float(h));
         }
       });
       break;
@@ -306,7 +292,7 @@ std::optional<WeightStats> weight_stats(const ir::TensorData& data, std::uint64_
       default: {
         std::uint16_t h;
         std::memcpy(&h, p + 2 * i, 2);
-        first.add(half_to_float(h));
+        first.add(float16_to_float(h));
       }
     }
     s.preview.push_back(one.min);

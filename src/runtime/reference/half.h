@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "onnxkit/core/half.h"
+
 namespace onnxkit::runtime::reference {
 
 struct Float16 {
@@ -39,27 +41,7 @@ struct Float16 {
     return static_cast<std::uint16_t>(sign | h);
   }
 
-  static float to_float(std::uint16_t h) {
-    const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
-    const std::uint32_t exp = (h >> 10) & 0x1Fu;
-    std::uint32_t mant = h & 0x3FFu;
-    std::uint32_t x;
-    if (exp == 0x1F) {
-      x = sign | 0x7F800000u | (mant << 13);
-    } else if (exp != 0) {
-      x = sign | ((exp + 112u) << 23) | (mant << 13);
-    } else if (mant == 0) {
-      x = sign;
-    } else {
-      int e = -1;
-      do {
-        ++e;
-        mant <<= 1;
-      } while ((mant & 0x400u) == 0);
-      x = sign | ((112u - static_cast<std::uint32_t>(e)) << 23) | ((mant & 0x3FFu) << 13);
-    }
-    return std::bit_cast<float>(x);
-  }
+  static float to_float(std::uint16_t h) { return float16_to_float(h); }
 };
 
 struct BFloat16 {
@@ -67,7 +49,7 @@ struct BFloat16 {
 
   BFloat16() = default;
   explicit BFloat16(float f) : bits(from_float(f)) {}
-  operator float() const { return std::bit_cast<float>(static_cast<std::uint32_t>(bits) << 16); }
+  operator float() const { return bfloat16_to_float(bits); }
 
   static std::uint16_t from_float(float f) {
     const std::uint32_t x = std::bit_cast<std::uint32_t>(f);
