@@ -37,27 +37,6 @@ bool is_integer_type(DataType t) {
   }
 }
 
-/// Bytes per element of the types read here.
-std::size_t width_of(DataType t) {
-  switch (t) {
-    case DataType::kInt8:
-    case DataType::kUint8:
-    case DataType::kBool:
-      return 1;
-    case DataType::kInt16:
-    case DataType::kUint16:
-    case DataType::kFloat16:
-    case DataType::kBfloat16:
-      return 2;
-    case DataType::kInt32:
-    case DataType::kUint32:
-    case DataType::kFloat:
-      return 4;
-    default:
-      return 8;
-  }
-}
-
 template <typename T>
 T load(const std::byte* p) {
   T v;
@@ -153,7 +132,8 @@ bool small_value_facts(const ir::TensorData& data, std::vector<DimFact>& out) {
     for (float v : data.float_data) out.push_back(DimFact::real(v));
     return true;
   }
-  const std::size_t width = width_of(t);
+  const auto width =
+      static_cast<std::size_t>(data_type_bits(t) / 8);  // tracked types are whole bytes
   auto read = [&](std::span<const std::byte> bytes) {
     if (bytes.size() != n * width) return false;
     for (std::uint64_t k = 0; k < n; ++k) out.push_back(element(t, bytes.data() + k * width));
