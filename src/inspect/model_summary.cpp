@@ -39,7 +39,7 @@ std::string format_type(const ir::Type& type) {
     case ir::Type::Kind::kMap:
       return "map(" + element_type_name(type.key_type) + "," + inner() + ")";
     case ir::Type::Kind::kOpaque:
-      return "opaque(" + type.opaque_domain + "," + type.opaque_name + ")";
+      return "opaque(" + type.opaque_domain() + "," + type.opaque_name() + ")";
     case ir::Type::Kind::kNone:
       break;
   }

@@ -5,19 +5,25 @@ namespace onnxkit::ir {
 Type::Type(const Type& other)
     : kind(other.kind),
       elem_type(other.elem_type),
+      key_type(other.key_type),
       shape(other.shape),
       elem(other.elem ? std::make_unique<Type>(*other.elem) : nullptr),
-      key_type(other.key_type),
-      opaque_domain(other.opaque_domain),
-      opaque_name(other.opaque_name),
-      denotation(other.denotation),
       extras(other.extras),
-      inner_extras(other.inner_extras) {}
+      inner_extras(other.inner_extras),
+      text_(other.text_ ? std::make_unique<Text>(*other.text_) : nullptr) {}
 
 Type& Type::operator=(const Type& other) {
   if (this != &other) *this = Type(other);
   return *this;
 }
+
+const std::string Type::kEmpty;
+
+void Type::set_opaque_domain(std::string domain) { text().opaque_domain = std::move(domain); }
+
+void Type::set_opaque_name(std::string name) { text().opaque_name = std::move(name); }
+
+void Type::set_denotation(std::string denotation) { text().denotation = std::move(denotation); }
 
 Type Type::tensor(DataType elem, std::optional<Shape> shape) {
   Type t;
@@ -49,7 +55,7 @@ std::string type_to_string(const Type& type) {
     case Type::Kind::kMap:
       return "map(" + std::string(data_type_name(type.key_type)) + "," + inner() + ")";
     case Type::Kind::kOpaque:
-      return "opaque(" + type.opaque_domain + "," + type.opaque_name + ")";
+      return "opaque(" + type.opaque_domain() + "," + type.opaque_name() + ")";
     case Type::Kind::kNone:
       break;
   }

@@ -185,7 +185,7 @@ class Encoder {
 
   /// Unknown fields, verbatim, after the known ones.
   void unknown(const ir::WireExtras& x) {
-    if (!x.unknown.empty()) raw(x.unknown);
+    if (!x.empty()) raw(x.unknown());
   }
 
  private:

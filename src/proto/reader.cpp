@@ -35,7 +35,7 @@ std::string quoted(std::string_view what, std::string_view name, std::size_t ind
   return std::string(what) + " '" + std::string(name) + "'";
 }
 
-void keep_unknown(const Field& f, ir::WireExtras& x) { x.unknown.append(f.raw_chars()); }
+void keep_unknown(const Field& f, ir::WireExtras& x) { x.append_unknown(f.raw_chars()); }
 
 // Singular fields: each returns false when the wire type does not fit, and
 // the caller keeps the field as unknown. A value equal to the default is
@@ -435,6 +435,7 @@ void Reader::parse_shape(Bytes bytes, ir::TypeShape& s) {
     }
     Dim& dim = s.dims.emplace_back();
     ir::WireExtras x;
+    std::string denotation;
     Depth dim_depth(*this);
     Decoder dd = decoder(f.bytes);
     while (!dd.done()) {
@@ -456,7 +457,7 @@ void Reader::parse_shape(Bytes bytes, ir::TypeShape& s) {
           }
           break;
         case fl::dim::kDenotation:
-          ok = read_string(df, dim.denotation, x);
+          ok = read_string(df, denotation, x);
           break;
         default:
           break;
@@ -464,9 +465,9 @@ void Reader::parse_shape(Bytes bytes, ir::TypeShape& s) {
       if (!ok) keep_unknown(df, x);
     }
     // dim_extras stays empty unless some dim has extras (most have none).
-    if (!x.empty()) {
+    if (!x.empty() || !denotation.empty()) {
       s.dim_extras.resize(s.dims.size());
-      s.dim_extras.back() = std::move(x);
+      s.dim_extras.back() = ir::DimExtras{std::move(denotation), std::move(x)};
     }
   }
   if (!s.dim_extras.empty()) s.dim_extras.resize(s.dims.size());
@@ -480,8 +481,8 @@ void Reader::parse_type_member(Bytes bytes, ir::Type& t, ir::Type::Kind kind) {
     t.shape.reset();
     t.elem.reset();
     t.key_type = DataType::kUndefined;
-    t.opaque_domain.clear();
-    t.opaque_name.clear();
+    if (!t.opaque_domain().empty()) t.set_opaque_domain({});
+    if (!t.opaque_name().empty()) t.set_opaque_name({});
     t.inner_extras = {};
   }
   t.kind = kind;
@@ -514,9 +515,15 @@ void Reader::parse_type_member(Bytes bytes, ir::Type& t, ir::Type::Kind kind) {
         }
         break;
       case Kind::kOpaque:
-        if (f.number == fl::type_opaque::kDomain)
-          ok = read_string(f, t.opaque_domain, t.inner_extras);
-        if (f.number == fl::type_opaque::kName) ok = read_string(f, t.opaque_name, t.inner_extras);
+        if (f.number == fl::type_opaque::kDomain || f.number == fl::type_opaque::kName) {
+          std::string text;
+          if ((ok = read_string(f, text, t.inner_extras))) {
+            if (f.number == fl::type_opaque::kDomain)
+              t.set_opaque_domain(std::move(text));
+            else
+              t.set_opaque_name(std::move(text));
+          }
+        }
         break;
       case Kind::kNone:
         break;
@@ -552,7 +559,10 @@ void Reader::parse_type(Bytes bytes, ir::Type& t) {
         kind = Kind::kOpaque;
         break;
       case fl::type::kDenotation:
-        if (read_string(f, t.denotation, t.extras)) continue;
+        if (std::string text; read_string(f, text, t.extras)) {
+          t.set_denotation(std::move(text));
+          continue;
+        }
         break;
       default:
         break;

@@ -546,7 +546,7 @@ void Planner::entry(Bytes body, ir::StringEntry* out) {
       value->assign(f.chars());
       if (value->empty()) out->extras.mark_default(static_cast<int>(f.number));
     } else {
-      out->extras.unknown.append(f.raw_chars());
+      out->extras.append_unknown(f.raw_chars());
     }
   }
 }

@@ -255,15 +255,15 @@ void MessageWriter::sparse(Encoder& e, const ir::SparseTensorData& s,
 }
 
 void MessageWriter::shape(Encoder& e, const ir::TypeShape& s) {
-  static const ir::WireExtras kNone;
+  static const ir::DimExtras kNone;
   for (std::size_t i = 0; i < s.dims.size(); ++i) {
     const Dim& d = s.dims[i];
-    const ir::WireExtras& x = i < s.dim_extras.size() ? s.dim_extras[i] : kNone;
+    const ir::DimExtras& x = i < s.dim_extras.size() ? s.dim_extras[i] : kNone;
     e.message(fl::shape::kDim, [&] {
       if (d.is_value()) e.int64_field(fl::dim::kValue, d.value);
       if (d.is_param()) e.bytes_field(fl::dim::kParam, d.param);
-      e.opt_string(fl::dim::kDenotation, d.denotation, x);
-      e.unknown(x);
+      e.opt_string(fl::dim::kDenotation, x.denotation, x.wire);
+      e.unknown(x.wire);
     });
   }
   e.unknown(s.extras);
@@ -297,8 +297,8 @@ void MessageWriter::type_member(Encoder& e, const ir::Type& t) {
       break;
     case Kind::kOpaque:
       e.message(fl::type::kOpaqueType, [&] {
-        e.opt_string(fl::type_opaque::kDomain, t.opaque_domain, x);
-        e.opt_string(fl::type_opaque::kName, t.opaque_name, x);
+        e.opt_string(fl::type_opaque::kDomain, t.opaque_domain(), x);
+        e.opt_string(fl::type_opaque::kName, t.opaque_name(), x);
         e.unknown(x);
       });
       break;
@@ -313,7 +313,7 @@ void MessageWriter::type(Encoder& e, const ir::Type& t) {
   const bool before_denotation =
       t.kind == Kind::kTensor || t.kind == Kind::kSequence || t.kind == Kind::kMap;
   if (before_denotation) type_member(e, t);
-  e.opt_string(fl::type::kDenotation, t.denotation, t.extras);
+  e.opt_string(fl::type::kDenotation, t.denotation(), t.extras);
   if (!before_denotation) type_member(e, t);
   e.unknown(t.extras);
 }

@@ -412,10 +412,10 @@ class Parser {
       if (!lex_.peek().is(')')) {
         std::string first = qualified_id();
         if (accept(',')) {
-          ty.opaque_domain = first;
-          ty.opaque_name = identifier("an opaque type name");
+          ty.set_opaque_domain(std::move(first));
+          ty.set_opaque_name(identifier("an opaque type name"));
         } else {
-          ty.opaque_name = first;
+          ty.set_opaque_name(std::move(first));
         }
       }
       expect(')');

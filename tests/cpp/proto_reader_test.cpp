@@ -69,9 +69,9 @@ TEST(ProtoReader, UnknownFieldsSurviveByteForByte) {
   Msg m = testing::model(graph).raw(unknown_model_fields.bytes());
 
   const ir::Model model = proto::read_model(m.buffer());
-  EXPECT_EQ(model.extras.unknown, unknown_model_fields.bytes());
-  EXPECT_EQ(model.graph->nodes()[0]->extras().unknown, unknown_node_fields.bytes());
-  EXPECT_EQ(model.graph->initializers()[0]->data()->extras.unknown, unknown_tensor_fields.bytes());
+  EXPECT_EQ(model.extras.unknown(), unknown_model_fields.bytes());
+  EXPECT_EQ(model.graph->nodes()[0]->extras().unknown(), unknown_node_fields.bytes());
+  EXPECT_EQ(model.graph->initializers()[0]->data()->extras.unknown(), unknown_tensor_fields.bytes());
   const std::string out = proto::write_model(model);
   EXPECT_NE(out.find(unknown_model_fields.bytes()), std::string::npos);
   EXPECT_NE(out.find(unknown_node_fields.bytes()), std::string::npos);
@@ -288,7 +288,7 @@ TEST(ProtoReader, DimExtrasOnALaterDimOnly) {
   const ir::Model again = proto::read_model(Buffer::owned(proto::write_model(model)));
   const ir::TypeShape& s2 = *again.graph->inputs()[0]->info().type->shape;
   ASSERT_EQ(s2.dim_extras.size(), 4u);
-  EXPECT_EQ(s2.dim_extras[2].unknown, s.dim_extras[2].unknown);
+  EXPECT_EQ(s2.dim_extras[2].wire.unknown(), s.dim_extras[2].wire.unknown());
   EXPECT_TRUE(s2.dim_extras[3].empty());
 }
 
@@ -374,8 +374,8 @@ TEST(ProtoReader, TypesOfEveryKind) {
   EXPECT_EQ(in[1]->info().type->key_type, DataType::kInt64);
   EXPECT_EQ(in[2]->info().type->elem->kind, ir::Type::Kind::kSequence);
   EXPECT_EQ(in[3]->info().type->shape->dims[0].param, "N");
-  EXPECT_EQ(in[3]->info().type->shape->dims[0].denotation, "BATCH");
-  EXPECT_EQ(in[4]->info().type->opaque_name, "thing");
+  EXPECT_EQ(in[3]->info().type->shape->dim_extras.at(0).denotation, "BATCH");
+  EXPECT_EQ(in[4]->info().type->opaque_name(), "thing");
   EXPECT_FALSE(in[5]->info().type->shape.has_value());
   expect_exact_round_trip(m);
 }

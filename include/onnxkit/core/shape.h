@@ -8,15 +8,16 @@
 namespace onnxkit {
 
 /// One dimension: a number, a symbolic name ("N"), or unknown (neither set).
+/// (A dim's denotation, which few files carry, is kept beside the dims by the
+/// IR's TypeShape, so that a Dim stays small: infer writes one per dim.)
 struct Dim {
   enum class Kind : std::uint8_t { kUnknown, kValue, kParam };
   Kind kind = Kind::kUnknown;
   std::int64_t value = 0;  ///< valid when kind == kValue
   std::string param;       ///< valid when kind == kParam
-  std::string denotation;  ///< TensorShapeProto.Dimension.denotation, usually empty
 
-  static Dim of(std::int64_t v) { return Dim{Kind::kValue, v, {}, {}}; }
-  static Dim named(std::string p) { return Dim{Kind::kParam, 0, std::move(p), {}}; }
+  static Dim of(std::int64_t v) { return Dim{Kind::kValue, v, {}}; }
+  static Dim named(std::string p) { return Dim{Kind::kParam, 0, std::move(p)}; }
   static Dim unknown() { return Dim{}; }
 
   bool is_value() const noexcept { return kind == Kind::kValue; }
