@@ -24,56 +24,61 @@ class TensorSlots {
   void reserve(std::size_t n) {
     std::size_t cap = 16;
     while (cap < 2 * n) cap *= 2;
-    if (cap > keys_.size()) rehash(cap);
+    if (cap > entries_.size()) rehash(cap);
   }
   std::uint32_t find(const ir::Tensor* t) const {
-    if (keys_.empty()) return kNone;
-    const std::size_t mask = keys_.size() - 1;
+    if (entries_.empty()) return kNone;
+    const std::size_t mask = entries_.size() - 1;
     for (std::size_t i = hash(t) & mask;; i = (i + 1) & mask) {
-      if (keys_[i] == t) return slots_[i];
-      if (keys_[i] == nullptr) return kNone;
+      if (entries_[i].key == t) return entries_[i].slot;
+      if (entries_[i].key == nullptr) return kNone;
     }
   }
   /// The slot of `t`, or, when it has none, `slot` given to it (one probe
   /// where find() and insert() would take two).
   std::uint32_t find_or_insert(const ir::Tensor* t, std::uint32_t slot) {
-    if (2 * (size_ + 1) > keys_.size()) rehash(keys_.empty() ? 16 : keys_.size() * 2);
-    const std::size_t mask = keys_.size() - 1;
+    if (2 * (size_ + 1) > entries_.size()) rehash(entries_.empty() ? 16 : entries_.size() * 2);
+    const std::size_t mask = entries_.size() - 1;
     std::size_t i = hash(t) & mask;
-    for (; keys_[i] != nullptr; i = (i + 1) & mask) {
-      if (keys_[i] == t) return slots_[i];
+    for (; entries_[i].key != nullptr; i = (i + 1) & mask) {
+      if (entries_[i].key == t) return entries_[i].slot;
     }
-    keys_[i] = t;
-    slots_[i] = slot;
+    entries_[i] = Entry{t, slot};
     ++size_;
     return slot;
   }
 
  private:
+  struct Entry {
+    const ir::Tensor* key = nullptr;
+    std::uint32_t slot = kNone;
+  };
+  // Tensors come from the IR's pool in chunks of up to 2 MiB, in creation
+  // order, and analysis and writing visit them in about that order. So the
+  // offset inside a chunk stays linear (neighbouring tensors, neighbouring
+  // entries: a stride the prefetcher follows, where a scrambling hash makes
+  // every lookup of a 300k-tensor graph a cache and TLB miss) and only the
+  // chunk is scrambled. A tensor is 112 bytes, so entries of one chunk are 7
+  // apart: runs of two chunks that overlap still interleave sparsely.
   static std::size_t hash(const ir::Tensor* t) {
-    auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(t));
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    return static_cast<std::size_t>(h ^ (h >> 32));
+    const auto a = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(t));
+    const std::uint64_t chunk = (a >> 21) * 0x9e3779b97f4a7c15ULL;
+    return static_cast<std::size_t>((chunk >> 24) + ((a & 0x1fffff) >> 4));
   }
-  void place(const ir::Tensor* t, std::uint32_t slot) {
-    const std::size_t mask = keys_.size() - 1;
-    std::size_t i = hash(t) & mask;
-    while (keys_[i] != nullptr) i = (i + 1) & mask;
-    keys_[i] = t;
-    slots_[i] = slot;
+  void place(const Entry& e) {
+    const std::size_t mask = entries_.size() - 1;
+    std::size_t i = hash(e.key) & mask;
+    while (entries_[i].key != nullptr) i = (i + 1) & mask;
+    entries_[i] = e;
   }
   void rehash(std::size_t cap) {
-    std::vector<const ir::Tensor*> keys = std::move(keys_);
-    std::vector<std::uint32_t> slots = std::move(slots_);
-    keys_.assign(cap, nullptr);
-    slots_.assign(cap, kNone);
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      if (keys[i] != nullptr) place(keys[i], slots[i]);
+    std::vector<Entry> old = std::move(entries_);
+    entries_.assign(cap, Entry{});
+    for (const Entry& e : old) {
+      if (e.key != nullptr) place(e);
     }
   }
-  std::vector<const ir::Tensor*> keys_;
-  std::vector<std::uint32_t> slots_;
+  std::vector<Entry> entries_;
   std::size_t size_ = 0;
 };
 
