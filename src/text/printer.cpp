@@ -217,8 +217,8 @@ class Printer {
         return "map(" + std::string(data_type_name(t.key_type)) + ", " +
                (t.elem ? type(*t.elem) : std::string("undefined")) + ")";
       case ir::Type::Kind::kOpaque:
-        return "opaque(" + (t.opaque_domain().empty() ? "" : t.opaque_domain() + ", ") + t.opaque_name() +
-               ")";
+        return "opaque(" + (t.opaque_domain().empty() ? "" : t.opaque_domain() + ", ") +
+               t.opaque_name() + ")";
       case ir::Type::Kind::kNone:
         break;
     }

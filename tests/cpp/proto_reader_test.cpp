@@ -71,7 +71,8 @@ TEST(ProtoReader, UnknownFieldsSurviveByteForByte) {
   const ir::Model model = proto::read_model(m.buffer());
   EXPECT_EQ(model.extras.unknown(), unknown_model_fields.bytes());
   EXPECT_EQ(model.graph->nodes()[0]->extras().unknown(), unknown_node_fields.bytes());
-  EXPECT_EQ(model.graph->initializers()[0]->data()->extras.unknown(), unknown_tensor_fields.bytes());
+  EXPECT_EQ(model.graph->initializers()[0]->data()->extras.unknown(),
+            unknown_tensor_fields.bytes());
   const std::string out = proto::write_model(model);
   EXPECT_NE(out.find(unknown_model_fields.bytes()), std::string::npos);
   EXPECT_NE(out.find(unknown_node_fields.bytes()), std::string::npos);

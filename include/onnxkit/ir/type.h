@@ -53,7 +53,9 @@ struct Type {
 
   /// Opaque: domain and name. TypeProto.denotation. Rare: kept out of line,
   /// "" until set (infer writes a Type per value of a big graph).
-  const std::string& opaque_domain() const noexcept { return text_ ? text_->opaque_domain : kEmpty; }
+  const std::string& opaque_domain() const noexcept {
+    return text_ ? text_->opaque_domain : kEmpty;
+  }
   const std::string& opaque_name() const noexcept { return text_ ? text_->opaque_name : kEmpty; }
   const std::string& denotation() const noexcept { return text_ ? text_->denotation : kEmpty; }
   void set_opaque_domain(std::string domain);
