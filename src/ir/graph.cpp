@@ -3,15 +3,6 @@
 #include <algorithm>
 
 namespace onnxkit::ir {
-namespace {
-
-void erase_one(std::vector<Node*>& list, const Node* node) {
-  auto it = std::find(list.begin(), list.end(), node);
-  if (it != list.end()) list.erase(it);
-}
-
-}  // namespace
-
 Graph::Graph(Graph* parent) : parent_(parent) {}
 
 Graph::~Graph() {

@@ -10,18 +10,9 @@
 namespace onnxkit::ir {
 namespace {
 
-// Appends to a link list. The first allocation makes room for three: glibc's
-// smallest chunk holds 24 bytes anyway, and most lists never grow past it.
-template <class T>
-void append(std::vector<T*>& list, T* x) {
-  if (list.capacity() == 0) list.reserve(3);
+template <class List, class T>
+void append(List& list, T* x) {
   list.push_back(x);
-}
-
-// Removes one occurrence of `node` (a node may read the same tensor twice).
-void erase_one(std::vector<Node*>& list, const Node* node) {
-  auto it = std::find(list.begin(), list.end(), node);
-  if (it != list.end()) list.erase(it);
 }
 
 }  // namespace

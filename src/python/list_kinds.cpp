@@ -1,5 +1,7 @@
 #include "list_kinds.h"
 
+#include <span>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "handles.h"
@@ -24,16 +26,24 @@ ir::Node* node_arg(py::handle v) {
 
 namespace {
 
+// A link list's element i; out of range raises IndexError, as std::vector::at did.
+template <typename T>
+T* checked_at(std::span<T* const> list, std::size_t i) {
+  if (i >= list.size()) throw std::out_of_range("list index out of range");
+  return list[i];
+}
+
 struct NodeTensors : ListOps {
   NodeHandle* h;
   bool outputs;
   NodeTensors(NodeHandle* handle, bool out) : h(handle), outputs(out) {}
   ir::Node* node() const { return h->get(); }
-  const std::vector<ir::Tensor*>& list() const {
-    return outputs ? node()->outputs() : node()->inputs();
+  std::span<ir::Tensor* const> list() const {
+    if (outputs) return node()->outputs();
+    return node()->inputs();
   }
   std::size_t size() const override { return list().size(); }
-  py::object get(std::size_t i) const override { return wrap(list().at(i)); }
+  py::object get(std::size_t i) const override { return wrap(checked_at(list(), i)); }
   ir::Tensor* linked(py::handle v) {
     ir::Tensor* t = tensor_arg(v);
     link_tensor(node()->graph(), t);
@@ -50,7 +60,7 @@ struct NodeTensors : ListOps {
     } else if (i >= size()) {
       node()->add_output(t);
     } else {
-      std::vector<ir::Tensor*> l = list();
+      std::vector<ir::Tensor*> l(list().begin(), list().end());
       l.insert(l.begin() + static_cast<std::ptrdiff_t>(i), t);
       node()->set_outputs(l);
     }
@@ -78,11 +88,12 @@ struct TensorNodes : ListOps {
   bool consumers;
   TensorNodes(TensorHandle* handle, bool c) : h(handle), consumers(c) {}
   ir::Tensor* tensor() const { return h->get(); }
-  const std::vector<ir::Node*>& list() const {
-    return consumers ? tensor()->consumers() : tensor()->producers();
+  std::span<ir::Node* const> list() const {
+    if (consumers) return tensor()->consumers();
+    return tensor()->producers();
   }
   std::size_t size() const override { return list().size(); }
-  py::object get(std::size_t i) const override { return wrap(list().at(i)); }
+  py::object get(std::size_t i) const override { return wrap(checked_at(list(), i)); }
   void set(std::size_t i, py::handle v) override {
     erase(i);
     insert(i, v);
@@ -94,9 +105,11 @@ struct TensorNodes : ListOps {
     consumers ? n->add_input(t) : n->add_output(t);
   }
   void erase(std::size_t i) override {
-    ir::Node* n = list().at(i);
+    ir::Node* n = checked_at(list(), i);
     ir::Tensor* t = tensor();
-    const auto& slots = consumers ? n->inputs() : n->outputs();
+    const std::span<ir::Tensor* const> slots = consumers
+                                                   ? std::span<ir::Tensor* const>(n->inputs())
+                                                   : std::span<ir::Tensor* const>(n->outputs());
     for (std::size_t k = 0; k < slots.size(); ++k) {
       if (slots[k] == t) {
         consumers ? n->remove_input(k) : n->remove_output(k);

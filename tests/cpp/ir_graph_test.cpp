@@ -218,3 +218,75 @@ TEST(IrGraph, ExtrasAndConstantDataLiveOutOfLine) {
 
 }  // namespace
 }  // namespace onnxkit::ir
+
+namespace onnxkit::ir {
+namespace {
+
+// Link lists keep their first elements inline and move to the heap past
+// them: every operation must give the same answers on both sides.
+TEST(LinkList, InlineThenHeap) {
+  int v[6] = {0, 1, 2, 3, 4, 5};
+  LinkList<int*, 2> l;
+  EXPECT_TRUE(l.empty());
+  l.push_back(&v[0]);
+  l.push_back(&v[1]);
+  EXPECT_EQ(l.capacity(), 2u);  // still inline
+  l.push_back(&v[2]);
+  l.push_back(&v[3]);
+  l.push_back(&v[4]);
+  ASSERT_EQ(l.size(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(l[static_cast<std::size_t>(i)], &v[i]);
+  l.insert(l.begin() + 1, &v[5]);
+  EXPECT_EQ((std::vector<int*>(l)), (std::vector<int*>{&v[0], &v[5], &v[1], &v[2], &v[3], &v[4]}));
+  l.erase(l.begin());
+  EXPECT_TRUE(erase_one(l, &v[3]));
+  EXPECT_FALSE(erase_one(l, &v[3]));
+  EXPECT_EQ((std::vector<int*>(l)), (std::vector<int*>{&v[5], &v[1], &v[2], &v[4]}));
+
+  LinkList<int*, 2> copied = l;  // heap copy
+  LinkList<int*, 2> moved = std::move(l);
+  EXPECT_TRUE(l.empty());
+  EXPECT_TRUE(copied == moved);
+  moved.clear();
+  moved.push_back(&v[0]);
+  EXPECT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved.front(), &v[0]);
+
+  LinkList<int*, 2> small;  // inline move and copy
+  small.push_back(&v[1]);
+  LinkList<int*, 2> small_moved = std::move(small);
+  EXPECT_EQ(small_moved.size(), 1u);
+  EXPECT_EQ(small_moved[0], &v[1]);
+  small_moved = copied;  // inline <- heap
+  EXPECT_TRUE(small_moved == std::vector<int*>({&v[5], &v[1], &v[2], &v[4]}));
+  copied = LinkList<int*, 2>();  // heap <- empty inline
+  EXPECT_TRUE(copied.empty());
+}
+
+// A node with more inputs than fit inline, and a tensor read by more nodes
+// than fit inline, through the Node API (links kept in sync both ways).
+TEST(LinkList, NodesAndTensorsPastTheInlineCapacity) {
+  Graph g;
+  Tensor* x = g.add_variable("x");
+  std::vector<Node*> readers;
+  for (int i = 0; i < 5; ++i) {
+    Node* n = g.add_node("Sum");
+    for (int k = 0; k < 4; ++k) n->add_input(x);
+    n->add_output(g.add_variable("y" + std::to_string(i)));
+    n->add_output(g.add_variable("z" + std::to_string(i)));
+    readers.push_back(n);
+  }
+  EXPECT_EQ(x->consumers().size(), 20u);
+  EXPECT_EQ(readers[0]->inputs().size(), 4u);
+  readers[0]->remove_input(1);
+  EXPECT_EQ(x->consumers().size(), 19u);
+  readers[0]->clear_inputs();
+  EXPECT_EQ(x->consumers().size(), 16u);
+  x->disconnect_consumers();
+  EXPECT_TRUE(x->consumers().empty());
+  for (Node* n : readers) EXPECT_TRUE(n->inputs().empty());
+  EXPECT_EQ(readers[4]->outputs()[1]->producers().front(), readers[4]);
+}
+
+}  // namespace
+}  // namespace onnxkit::ir

@@ -9,6 +9,7 @@
 
 #include "onnxkit/core/error.h"
 #include "onnxkit/ir/attribute.h"
+#include "onnxkit/ir/link_list.h"
 #include "onnxkit/ir/wire_extras.h"
 
 namespace onnxkit::ir {
@@ -48,8 +49,10 @@ class Node {
   /// "Conv" or "devtech::FooOp" (the default domain, "" or "ai.onnx", is omitted).
   std::string qualified_op() const;
 
-  const std::vector<Tensor*>& inputs() const noexcept { return inputs_; }
-  const std::vector<Tensor*>& outputs() const noexcept { return outputs_; }
+  using Inputs = LinkList<Tensor*, 2>;
+  using Outputs = LinkList<Tensor*, 1>;
+  const Inputs& inputs() const noexcept { return inputs_; }
+  const Outputs& outputs() const noexcept { return outputs_; }
 
   /// Replace the whole list (elements are copied; links kept true).
   void set_inputs(std::span<Tensor* const> tensors);
@@ -111,7 +114,8 @@ class Node {
   // What graph walks touch first (toposort, cleanup, the writer), together.
   Graph* graph_;
   std::size_t mark_ = 0;  // scratch index for Graph algorithms
-  std::vector<Tensor*> inputs_, outputs_;
+  Inputs inputs_;
+  Outputs outputs_;
   const std::string* op_type_;  // interned (src/ir/interned_string.h)
   const std::string* domain_;   // interned
   std::vector<Attribute> attrs_;

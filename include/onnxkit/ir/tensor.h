@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "onnxkit/ir/link_list.h"
 #include "onnxkit/ir/tensor_data.h"
 #include "onnxkit/ir/type.h"
 #include "onnxkit/ir/wire_extras.h"
@@ -93,9 +94,11 @@ class Tensor {
 
   /// Nodes that write this tensor (normally 0 or 1; 2 for a moment while a
   /// graph is edited, as onnx-graphsurgeon allows).
-  const std::vector<Node*>& producers() const noexcept { return producers_; }
+  using Producers = LinkList<Node*, 1>;
+  using Consumers = LinkList<Node*, 2>;
+  const Producers& producers() const noexcept { return producers_; }
   /// Nodes that read this tensor, once per input slot.
-  const std::vector<Node*>& consumers() const noexcept { return consumers_; }
+  const Consumers& consumers() const noexcept { return consumers_; }
 
   /// onnx-graphsurgeon's `tensor.outputs.clear()`: takes this tensor out of
   /// every consumer's input list (those slots go; later inputs move up).
@@ -121,10 +124,10 @@ class Tensor {
   std::uint32_t mark_ = 0;  // scratch for Graph algorithms
   std::unique_ptr<ValueInfo> info_;
   /// A Constant's data, dense or sparse: one owning pointer rather than two
-  /// (a big graph has 100k+ tensors; this keeps a Tensor at 112 bytes).
+  /// (a big graph has 100k+ tensors; this keeps a Tensor small).
   void* payload_ = nullptr;
-  std::vector<Node*> producers_;
-  std::vector<Node*> consumers_;
+  Producers producers_;
+  Consumers consumers_;
 };
 
 }  // namespace onnxkit::ir
