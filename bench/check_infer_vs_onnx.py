@@ -17,9 +17,10 @@ the median is reported. Two views:
   process    the whole command, start-up and reading the model included, wall
              time around the process and peak RSS from /usr/bin/time %M:
                python   python3 -c 'import onnx; m = onnx.load(MODEL); <operation>'
+                        (infer also saves the inferred model, as the command
+                        does: onnx.save(inferred, OUT))
                onnxkit  DIR/onnxkit check MODEL
-                        DIR/onnxkit infer MODEL OUT   (OUT on /dev/shm; this
-                        also writes the model, which python's side does not)
+                        DIR/onnxkit infer MODEL OUT   (OUT on /dev/shm)
 
 --baseline DIR times another build (an older commit, built with the timer
 tool) in the same loop, as extra rows "onnxkit@baseline".
@@ -39,7 +40,8 @@ import time
 
 TIME_BIN = "/usr/bin/time"
 
-# Runs in the child interpreter: argv = MODEL check|infer.
+# Runs in the child interpreter: argv = MODEL check|infer OUT. Infer saves
+# the inferred model to OUT after the timed call, as `onnxkit infer` does.
 ONNX_SNIPPET = r"""
 import json, sys, time
 import onnx, onnx.checker, onnx.shape_inference
@@ -48,10 +50,13 @@ model = onnx.load(sys.argv[1])
 t1 = time.perf_counter()
 if sys.argv[2] == "check":
     onnx.checker.check_model(model, full_check=True)
+    t2 = t3 = time.perf_counter()
 else:
-    onnx.shape_inference.infer_shapes(model, data_prop=True)
-t2 = time.perf_counter()
-print(json.dumps({"load_s": t1 - t0, "op_s": t2 - t1}))
+    inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
+    t2 = time.perf_counter()
+    onnx.save(inferred, sys.argv[3])
+    t3 = time.perf_counter()
+print(json.dumps({"load_s": t1 - t0, "op_s": t2 - t1, "save_s": t3 - t2}))
 """
 
 
@@ -78,7 +83,8 @@ def bench_model(model, builds, repeats, scratch):
         py_wall, py_rss, py_op, py_load = [], [], [], []
         ok = {b: ([], []) for b in builds}
         for r in range(repeats):
-            wall, rss, stdout = timed(["/usr/bin/python3", "-c", ONNX_SNIPPET, model, op])
+            wall, rss, stdout = timed(["/usr/bin/python3", "-c", ONNX_SNIPPET, model, op,
+                                       os.path.join(scratch, "out_python.onnx")])
             if not stdout.strip():
                 sys.exit(f"python3-onnx failed on {model} ({op}); is it valid? (a graph from "
                          "bench/gen_graph.py needs --no-shuffle: onnx.checker wants sorted nodes)")

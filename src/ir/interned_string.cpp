@@ -35,21 +35,24 @@ const std::string& interned_empty() noexcept {
 
 const std::string& intern(std::string_view s) {
   if (s.empty()) return interned_empty();
-  // The strings this thread was handed last: a reader sees the same few op
-  // types over and over, so most calls take no lock.
+  // The strings this thread was handed lately, direct-mapped by a hash of
+  // the (short) string: a reader sees the same few op types (often more than
+  // eight: a round-robin list of eight thrashed on nine) over and over, so
+  // most calls take no lock and compare one entry.
+  constexpr std::size_t kSlots = 64;
   struct Recent {
-    const std::string* entries[8] = {};
-    unsigned next = 0;
+    const std::string* entries[kSlots] = {};
   };
   thread_local Recent recent;
-  for (const std::string* e : recent.entries) {
-    if (e != nullptr && *e == s) return *e;
-  }
+  std::size_t h = s.size();
+  for (const char c : s) h = h * 31 + static_cast<unsigned char>(c);
+  const std::size_t slot = (h ^ (h >> 7)) % kSlots;
+  if (const std::string* e = recent.entries[slot]; e != nullptr && *e == s) return *e;
   Table& t = table();
   std::lock_guard<std::mutex> lock(t.mutex);
   auto it = t.strings.find(s);
   if (it == t.strings.end()) it = t.strings.emplace(s).first;
-  recent.entries[recent.next++ % 8] = &*it;
+  recent.entries[slot] = &*it;
   return *it;
 }
 

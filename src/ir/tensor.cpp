@@ -109,6 +109,6 @@ void Tensor::to_variable() {
 }  // namespace onnxkit::ir
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(onnxkit::ir::Tensor) <= 112,
+static_assert(sizeof(onnxkit::ir::Tensor) <= 104,
               "Tensor grew: see docs/ARCHITECTURE.md, memory layout");
 #endif

@@ -63,3 +63,10 @@ std::string type_to_string(const Type& type) {
 }
 
 }  // namespace onnxkit::ir
+
+#if defined(__GLIBCXX__) && defined(__x86_64__)
+// infer writes a Type per value and a Dim per dim of a big graph.
+static_assert(sizeof(onnxkit::ir::Type) <= 112, "Type grew: see docs/ARCHITECTURE.md");
+static_assert(sizeof(onnxkit::Dim) <= 48, "Dim grew: see docs/ARCHITECTURE.md");
+static_assert(sizeof(onnxkit::ir::WireExtras) == sizeof(void*), "WireExtras is one pointer");
+#endif
