@@ -22,7 +22,7 @@ namespace onnxkit::ir::detail {
 namespace {
 
 #if !defined(ONNXKIT_POOL_OFF)
-constexpr std::size_t kKinds = 3;
+constexpr std::size_t kKinds = 4;
 constexpr std::size_t kFirstChunk = std::size_t{64} << 10;
 constexpr std::size_t kHugeChunk = std::size_t{2} << 20;
 

@@ -27,5 +27,6 @@ void pool_deallocate(std::size_t kind, void* p) noexcept;
 inline constexpr std::size_t kNodePool = 0;
 inline constexpr std::size_t kTensorPool = 1;
 inline constexpr std::size_t kValueInfoPool = 2;
+inline constexpr std::size_t kTensorDataPool = 3;
 
 }  // namespace onnxkit::ir::detail

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "block_pool.h"
 #include "onnxkit/core/error.h"
 
 namespace onnxkit::ir {
@@ -45,6 +46,14 @@ Buffer narrow(const std::vector<std::int32_t>& values, std::size_t width) {
 Buffer packed_bytes(const std::vector<std::int32_t>& values) { return narrow(values, 1); }
 
 }  // namespace
+
+void* TensorData::operator new(std::size_t size) {
+  return detail::pool_allocate(detail::kTensorDataPool, size);
+}
+
+void TensorData::operator delete(void* p) noexcept {
+  detail::pool_deallocate(detail::kTensorDataPool, p);
+}
 
 ExternalDataRef TensorData::external_ref() const {
   ExternalDataRef ref;

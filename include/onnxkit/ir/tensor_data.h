@@ -61,6 +61,12 @@ struct TensorData {
   std::vector<StringEntry> metadata_props;
   WireExtras extras;
 
+  /// Made one per initializer and per Constant node of a big graph (a
+  /// pointer's worth each, from Tensor or Attribute): from a pool of
+  /// fixed-size blocks, like nodes and tensors, rather than malloc.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p) noexcept;
+
   bool is_external() const noexcept { return data_location == Location::kExternal; }
   /// Parses external_data into a reference; throws Error if malformed.
   ExternalDataRef external_ref() const;
