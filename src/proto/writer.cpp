@@ -401,11 +401,31 @@ void prefetch_ahead(const std::vector<std::unique_ptr<ir::Node>>& nodes, std::si
   }
 }
 
+// True when walking `nodes` in list order moves through memory in small
+// steps (a file read in topological order, lightly edited): the emit pass's
+// second walk then costs less than encoding every node once and copying its
+// bytes (sorted gen graphs, write only: 100k nodes 33 -> 28 ms, 300k 99 ->
+// 84 ms). After a shuffled file's toposort the steps are random, and
+// encoding once wins (300k: 163 ms against 207). One pass over the
+// pointers, no node touched.
+bool walks_in_memory_order(const std::vector<std::unique_ptr<ir::Node>>& nodes) {
+  constexpr std::uintptr_t kNear = 4096;
+  std::size_t near = 0;
+  for (std::size_t i = 1; i < nodes.size(); ++i) {
+    const auto a = reinterpret_cast<std::uintptr_t>(nodes[i - 1].get());
+    const auto b = reinterpret_cast<std::uintptr_t>(nodes[i].get());
+    if ((a < b ? b - a : a - b) <= kNear) ++near;
+  }
+  return near * 4 >= (nodes.size() - 1) * 3;
+}
+
 void MessageWriter::graph_nodes(Encoder& e, const ir::Graph& g) {
   const auto& nodes = g.nodes();
-  // A small graph is walked twice: its nodes stay in the cache anyway.
-  constexpr std::size_t kEncodeOnceFrom = 256;
-  if (nodes.size() < kEncodeOnceFrom) {
+  // A graph of up to some 30k nodes is walked twice: its nodes stay within
+  // the caches' reach anyway (10k nodes, write only: 3.0 ms twice against
+  // 3.3 ms once, sorted or shuffled). So is a big one in memory order.
+  constexpr std::size_t kEncodeOnceFrom = 32768;
+  if (nodes.size() < kEncodeOnceFrom || walks_in_memory_order(nodes)) {
     for (const auto& n : nodes) e.message(fl::graph::kNode, [&] { node(e, *n); });
     return;
   }

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <numeric>
+#include <random>
+
 #include "onnxkit/core/error.h"
 #include "onnxkit/proto/reader.h"
 #include "onnxkit/proto/writer.h"
@@ -240,6 +244,52 @@ TEST(ProtoWriter, WideGraph) {
   const ir::Model back = proto::read_model(Buffer::owned(bytes));
   ASSERT_EQ(back.graph->node_count(), 20000u);
   EXPECT_EQ(back.graph->nodes()[19999]->inputs()[0], back.graph->nodes()[19998]->outputs()[0]);
+  EXPECT_EQ(proto::write_model(back), bytes);
+}
+
+}  // namespace
+}  // namespace onnxkit
+
+namespace onnxkit {
+namespace {
+
+// A chain of 40k nodes made in a random order, then toposorted: the node list
+// jumps around memory, so the writer encodes each node once (past 32k nodes,
+// scattered). Read back, the list is in memory order and is written by
+// walking it twice: both ways must give the same bytes.
+TEST(ProtoWriter, ScatteredBigGraphEncodedOnceEqualsWalkedTwice) {
+  constexpr int kNodes = 40000;
+  ir::Model m;
+  m.ir_version = 8;
+  m.opset_import.push_back({"", 13, {}});
+  m.graph = std::make_unique<ir::Graph>();
+  ir::Graph& g = *m.graph;
+  std::vector<ir::Tensor*> t(kNodes + 1);
+  for (int i = 0; i <= kNodes; ++i)
+    t[static_cast<std::size_t>(i)] = g.add_variable("t" + std::to_string(i));
+  g.inputs().push_back(t[0]);
+  g.outputs().push_back(t[kNodes]);
+  std::vector<int> order(kNodes);
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), std::mt19937(7));
+  for (int i : order) {
+    ir::Node* n = g.add_node(i % 7 == 0 ? "Neg" : "Relu", "", "n" + std::to_string(i));
+    n->add_input(t[static_cast<std::size_t>(i)]);
+    n->add_output(t[static_cast<std::size_t>(i) + 1]);
+    if (i % 5 == 0) n->set_attribute(ir::Attribute::of_int("k", i));
+  }
+  g.toposort();
+  const std::string bytes = proto::write_model(m);
+  const ir::Model back = proto::read_model(Buffer::owned(bytes));
+  ASSERT_EQ(back.graph->node_count(), static_cast<std::size_t>(kNodes));
+  for (std::size_t i = 0; i < static_cast<std::size_t>(kNodes); ++i) {
+    const ir::Node& y = *back.graph->nodes()[i];
+    ASSERT_EQ(y.name(), "n" + std::to_string(i));
+    ASSERT_EQ(y.inputs()[0]->name(), "t" + std::to_string(i));
+    if (i % 5 == 0) {
+      ASSERT_EQ(y.attribute("k")->i, static_cast<std::int64_t>(i));
+    }
+  }
   EXPECT_EQ(proto::write_model(back), bytes);
 }
 
