@@ -70,7 +70,7 @@ void Graph::toposort() {
     const Node& node = *nodes_[i];
     const std::size_t first = deps.size();
     dep_at[i] = static_cast<Index>(first);
-    auto add_reads = [&](const std::vector<Tensor*>& list) {
+    auto add_reads = [&](const auto& list) {
       for (const Tensor* t : list) {
         for (const Node* p : t->producers_) {
           const std::size_t j = index_of(p);

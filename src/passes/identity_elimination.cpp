@@ -38,7 +38,7 @@ bool is_inference_dropout(const ir::Node& node, std::int64_t opset) {
 
 /// Replaces every read of `from` by `to` (nodes of subgraphs included).
 void redirect_readers(ir::Tensor* from, ir::Tensor* to) {
-  const std::vector<ir::Node*> readers = from->consumers();
+  const std::vector<ir::Node*> readers(from->consumers().begin(), from->consumers().end());
   for (ir::Node* r : readers) {
     for (std::size_t i = 0; i < r->inputs().size(); ++i) {
       if (r->inputs()[i] == from) r->set_input(i, to);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "text/names.h"
@@ -388,7 +389,7 @@ class Printer {
 
   /// "a, , c": an empty name is written as nothing, except first in a list,
   /// where onnx 1.12 cannot read that and newer onnx reads "" (so do we).
-  std::string name_list(const std::vector<Tensor*>& ts) {
+  std::string name_list(std::span<Tensor* const> ts) {
     std::string s;
     for (std::size_t k = 0; k < ts.size(); ++k) {
       if (k) s += ts[k]->is_empty() ? "," : ", ";

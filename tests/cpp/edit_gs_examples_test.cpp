@@ -117,7 +117,7 @@ TEST(GsExamples, ModifyingAModel) {
   first_add->set_attribute(Attribute::of_float("alpha", 0.02f));
   // 3. Add an Identity after it.
   Tensor* identity_out = typed(g, "identity_out", float_type(dims_of({1, 3})));
-  g.layer("Identity", first_add->outputs(), {identity_out});
+  g.layer("Identity", std::vector<Tensor*>(first_add->outputs()), {identity_out});
   // 4. The identity's output is the graph output.
   g.outputs() = {identity_out};
   // 5. Clean up (dropping unused inputs) and sort.

@@ -2,6 +2,7 @@
 // Small builders for graph-editing tests: typed inputs, constants, names.
 
 #include <cstring>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -70,7 +71,7 @@ inline std::vector<std::string> op_types(const Graph& g) {
   return out;
 }
 
-inline std::vector<std::string> names(const std::vector<Tensor*>& list) {
+inline std::vector<std::string> names(std::span<Tensor* const> list) {
   std::vector<std::string> out;
   for (const Tensor* t : list) out.push_back(t->name());
   return out;

@@ -48,7 +48,7 @@ class LinkList {
   ~LinkList() { release(); }
 
   /// A copy as a std::vector (for code that keeps a snapshot).
-  operator std::vector<T>() const { return std::vector<T>(begin(), end()); }
+  explicit operator std::vector<T>() const { return std::vector<T>(begin(), end()); }
 
   T* data() noexcept { return on_heap() ? heap_ : inline_; }
   const T* data() const noexcept { return on_heap() ? heap_ : inline_; }
