@@ -58,7 +58,7 @@ class TensorSlots {
   // offset inside a chunk stays linear (neighbouring tensors, neighbouring
   // entries: a stride the prefetcher follows, where a scrambling hash makes
   // every lookup of a 300k-tensor graph a cache and TLB miss) and only the
-  // chunk is scrambled. A tensor is 112 bytes, so entries of one chunk are 7
+  // chunk is scrambled. A tensor is 104 bytes, so entries of one chunk are 6-7
   // apart: runs of two chunks that overlap still interleave sparsely.
   static std::size_t hash(const ir::Tensor* t) {
     const auto a = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(t));
