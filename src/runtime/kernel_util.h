@@ -122,37 +122,15 @@ decltype(auto) visit_numeric_or_bool(DataType t, F&& f) {
   return visit_numeric(t, std::forward<F>(f));
 }
 
-/// The DataType of a C++ element type.
+/// The DataType of a C++ element type, the runtime's half types included.
 template <typename T>
 constexpr DataType dtype_of() {
-  if constexpr (std::is_same_v<T, float>)
-    return DataType::kFloat;
-  else if constexpr (std::is_same_v<T, double>)
-    return DataType::kDouble;
-  else if constexpr (std::is_same_v<T, Float16>)
+  if constexpr (std::is_same_v<T, Float16>)
     return DataType::kFloat16;
   else if constexpr (std::is_same_v<T, BFloat16>)
     return DataType::kBfloat16;
-  else if constexpr (std::is_same_v<T, std::int8_t>)
-    return DataType::kInt8;
-  else if constexpr (std::is_same_v<T, std::int16_t>)
-    return DataType::kInt16;
-  else if constexpr (std::is_same_v<T, std::int32_t>)
-    return DataType::kInt32;
-  else if constexpr (std::is_same_v<T, std::int64_t>)
-    return DataType::kInt64;
-  else if constexpr (std::is_same_v<T, std::uint8_t>)
-    return DataType::kUint8;
-  else if constexpr (std::is_same_v<T, std::uint16_t>)
-    return DataType::kUint16;
-  else if constexpr (std::is_same_v<T, std::uint32_t>)
-    return DataType::kUint32;
-  else if constexpr (std::is_same_v<T, std::uint64_t>)
-    return DataType::kUint64;
-  else if constexpr (std::is_same_v<T, bool>)
-    return DataType::kBool;
   else
-    return DataType::kUndefined;
+    return data_type_of<T>();
 }
 
 /// Element size in bytes of a whole-byte type (Error for sub-byte and strings).

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 namespace onnxkit {
 
@@ -36,6 +37,35 @@ enum class DataType : std::int32_t {
   kUint2 = 25,
   kInt2 = 26,
 };
+
+/// The DataType of a C++ element type (kUndefined for others).
+template <typename T>
+constexpr DataType data_type_of() {
+  if constexpr (std::is_same_v<T, float>)
+    return DataType::kFloat;
+  else if constexpr (std::is_same_v<T, double>)
+    return DataType::kDouble;
+  else if constexpr (std::is_same_v<T, std::int8_t>)
+    return DataType::kInt8;
+  else if constexpr (std::is_same_v<T, std::int16_t>)
+    return DataType::kInt16;
+  else if constexpr (std::is_same_v<T, std::int32_t>)
+    return DataType::kInt32;
+  else if constexpr (std::is_same_v<T, std::int64_t>)
+    return DataType::kInt64;
+  else if constexpr (std::is_same_v<T, std::uint8_t>)
+    return DataType::kUint8;
+  else if constexpr (std::is_same_v<T, std::uint16_t>)
+    return DataType::kUint16;
+  else if constexpr (std::is_same_v<T, std::uint32_t>)
+    return DataType::kUint32;
+  else if constexpr (std::is_same_v<T, std::uint64_t>)
+    return DataType::kUint64;
+  else if constexpr (std::is_same_v<T, bool>)
+    return DataType::kBool;
+  else
+    return DataType::kUndefined;
+}
 
 /// Short lowercase name as used by the ONNX text syntax ("float", "int64", "bfloat16", ...).
 /// Unknown codes give "undefined".

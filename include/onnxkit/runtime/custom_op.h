@@ -40,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include "onnxkit/core/data_type.h"
 #include "onnxkit/core/error.h"
 #include "onnxkit/runtime/kernel.h"
 #include "onnxkit/runtime/session.h"
@@ -48,34 +49,7 @@
 
 namespace onnxkit::runtime {
 
-/// The DataType of a C++ element type (kUndefined for others).
-template <typename T>
-constexpr DataType data_type_of() {
-  if constexpr (std::is_same_v<T, float>)
-    return DataType::kFloat;
-  else if constexpr (std::is_same_v<T, double>)
-    return DataType::kDouble;
-  else if constexpr (std::is_same_v<T, std::int8_t>)
-    return DataType::kInt8;
-  else if constexpr (std::is_same_v<T, std::int16_t>)
-    return DataType::kInt16;
-  else if constexpr (std::is_same_v<T, std::int32_t>)
-    return DataType::kInt32;
-  else if constexpr (std::is_same_v<T, std::int64_t>)
-    return DataType::kInt64;
-  else if constexpr (std::is_same_v<T, std::uint8_t>)
-    return DataType::kUint8;
-  else if constexpr (std::is_same_v<T, std::uint16_t>)
-    return DataType::kUint16;
-  else if constexpr (std::is_same_v<T, std::uint32_t>)
-    return DataType::kUint32;
-  else if constexpr (std::is_same_v<T, std::uint64_t>)
-    return DataType::kUint64;
-  else if constexpr (std::is_same_v<T, bool>)
-    return DataType::kBool;
-  else
-    return DataType::kUndefined;
-}
+using onnxkit::data_type_of;  // (moved to core; kept here for custom-op code that names it)
 
 /// A typed tensor of a custom kernel: an input (read-only view of a Value)
 /// or an output (allocated by the kernel with the dims it decides).
