@@ -996,50 +996,6 @@ bool same_type(const std::optional<ir::Type>& a, const ir::Type& b) {
   return same_text(*a, b);
 }
 
-/// A set of tensors: open addressing, no allocation per element (a graph's
-/// value_info can list a tensor per node).
-class TensorSet {
- public:
-  explicit TensorSet(std::size_t n) {
-    std::size_t cap = 16;
-    while (cap < 2 * n) cap *= 2;
-    slots_.assign(cap, nullptr);
-  }
-  /// Adds `t`; false when it was there already.
-  bool insert(const ir::Tensor* t) {
-    if (2 * (size_ + 1) > slots_.size()) grow();
-    const ir::Tensor** s = probe(t);
-    if (*s != nullptr) return false;
-    *s = t;
-    ++size_;
-    return true;
-  }
-  bool contains(const ir::Tensor* t) const {
-    return *const_cast<TensorSet*>(this)->probe(t) != nullptr;
-  }
-
- private:
-  const ir::Tensor** probe(const ir::Tensor* t) {
-    const std::size_t mask = slots_.size() - 1;
-    auto h = reinterpret_cast<std::uintptr_t>(t);
-    h ^= h >> 17;
-    h *= 0x9e3779b97f4a7c15ULL;
-    for (std::size_t i = (h >> 20) & mask;; i = (i + 1) & mask) {
-      if (slots_[i] == nullptr || slots_[i] == t) return &slots_[i];
-    }
-  }
-  void grow() {
-    std::vector<const ir::Tensor*> old = std::move(slots_);
-    slots_.assign(old.size() * 2, nullptr);
-    size_ = 0;
-    for (const ir::Tensor* t : old) {
-      if (t != nullptr) insert(t);
-    }
-  }
-  std::vector<const ir::Tensor*> slots_;
-  std::size_t size_ = 0;
-};
-
 /// `f` is exactly `declared` (so it prints the same): element type, rank and
 /// every dim; false whenever unsure. Unknown dims never match (they get names).
 bool fact_is(const Analysis& a, const Fact& f, const std::optional<ir::Type>& declared) {
@@ -1089,12 +1045,13 @@ void write_new_type(ir::Tensor& t, const Analysis& a, const Fact& f, std::size_t
 }
 
 void write_graph(ir::Graph& g, const Analysis& a, std::size_t& counter, InferReport& report,
-                 TensorSet& written) {
+                 detail::TensorSlots& written) {
   // Tensors listed before: a new one is listed once (a tensor with two
   // producers is written once, through `written`).
-  TensorSet listed(g.value_info().size());
+  detail::TensorSlots listed, outputs;
+  listed.reserve(g.value_info().size());
   for (const ir::Tensor* t : g.value_info()) listed.insert(t);
-  TensorSet outputs(g.outputs().size());
+  outputs.reserve(g.outputs().size());
   for (const ir::Tensor* t : g.outputs()) outputs.insert(t);
   g.value_info().reserve(g.value_info().size() + g.nodes().size());
   for (const auto& n : g.nodes()) {
@@ -1133,7 +1090,7 @@ InferReport infer_shapes(ir::Model& model, const InferOptions& options) {
   InferReport report;
   Analysis a = analyze(model, options);
   std::size_t counter = 0;
-  TensorSet written(16);
+  detail::TensorSlots written;
   if (model.graph != nullptr) write_graph(*model.graph, a, counter, report, written);
   report.issues = std::move(a.issues);
   return report;

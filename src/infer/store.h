@@ -16,7 +16,8 @@
 
 namespace onnxkit::infer::detail {
 
-/// Tensor address → slot index, open addressing (no node per entry).
+/// Tensor address → slot index, open addressing (no node per entry); also
+/// a set of tensors (insert/contains).
 class TensorSlots {
  public:
   static constexpr std::uint32_t kNone = 0xffffffffU;
@@ -47,6 +48,13 @@ class TensorSlots {
     ++size_;
     return slot;
   }
+  /// Set use: adds `t` (slot 0); false when it was there already.
+  bool insert(const ir::Tensor* t) {
+    const std::size_t before = size_;
+    find_or_insert(t, 0);
+    return size_ != before;
+  }
+  bool contains(const ir::Tensor* t) const { return find(t) != kNone; }
 
  private:
   struct Entry {
