@@ -60,8 +60,6 @@ class LinkList {
   iterator end() noexcept { return data() + size_; }
   const_iterator begin() const noexcept { return data(); }
   const_iterator end() const noexcept { return data() + size_; }
-  const_iterator cbegin() const noexcept { return begin(); }
-  const_iterator cend() const noexcept { return end(); }
 
   T& operator[](std::size_t i) noexcept { return data()[i]; }
   const T& operator[](std::size_t i) const noexcept { return data()[i]; }
@@ -79,11 +77,6 @@ class LinkList {
   }
   void pop_back() noexcept { --size_; }
   void clear() noexcept { size_ = 0; }
-  void resize(std::size_t n, T fill = nullptr) {
-    reserve(n);
-    for (std::size_t i = size_; i < n; ++i) data()[i] = fill;
-    size_ = static_cast<std::uint32_t>(n);
-  }
 
   iterator insert(const_iterator pos, T x) {
     const auto at = static_cast<std::size_t>(pos - begin());
@@ -157,23 +150,6 @@ bool erase_one(LinkList<T, N>& list, const std::remove_pointer_t<T>* x) {
   if (it == list.end()) return false;
   list.erase(it);
   return true;
-}
-
-/// Removes every element equal to `x`; returns how many went.
-template <typename T, std::uint32_t N>
-std::size_t erase(LinkList<T, N>& list, const T& x) {
-  auto it = std::remove(list.begin(), list.end(), x);
-  const auto n = static_cast<std::size_t>(list.end() - it);
-  list.erase(it, list.end());
-  return n;
-}
-
-template <typename T, std::uint32_t N, typename Pred>
-std::size_t erase_if(LinkList<T, N>& list, Pred pred) {
-  auto it = std::remove_if(list.begin(), list.end(), pred);
-  const auto n = static_cast<std::size_t>(list.end() - it);
-  list.erase(it, list.end());
-  return n;
 }
 
 }  // namespace onnxkit::ir
